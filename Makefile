@@ -1,0 +1,40 @@
+# The first interpreter on PATH that durable-rules 2.0.28 imports on (3.11 or 3.12).
+PYTHON_CANDIDATES ?= python3.12 python3.11 python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+SUPPORTED := import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 13) else 1)
+FIND_PYTHON = $(firstword $(foreach p,$(PYTHON_CANDIDATES),$(shell command -v $(p) >/dev/null 2>&1 && $(p) -c '$(SUPPORTED)' >/dev/null 2>&1 && echo $(p))))
+
+.PHONY: demo test install benchmark clean
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	@py="$(FIND_PYTHON)"; \
+	if [ -z "$$py" ]; then \
+	  echo "error: craft-mes needs Python 3.11 or 3.12 (durable-rules 2.0.28 does not import on 3.13)." >&2; \
+	  echo "       None of '$(PYTHON_CANDIDATES)' on PATH is one. Install one, or run: make PYTHON_CANDIDATES=/path/to/python3.12 ..." >&2; \
+	  exit 1; \
+	fi; \
+	echo "Using $$py ($$($$py --version))"; \
+	$$py -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(VENV)/bin/craft classify examples/pilot_sites.csv --format csv --output out/classifications.csv
+	$(VENV)/bin/craft classify examples/pilot_sites.csv --format json --output out/classifications.json
+	$(VENV)/bin/craft plan examples/pilot_sites.csv --out out/plans --format html,md
+	$(VENV)/bin/craft classify examples/pilot_sites.csv
+	@echo "Results in out/classifications.csv and out/classifications.json; action plans in out/plans/index.html"
+
+test: install
+	$(PY) -m pytest -q
+
+benchmark: install
+	$(PY) benchmarks/bench_classify.py --sites 100000
+
+clean:
+	rm -rf $(VENV) out build *.egg-info .pytest_cache .hypothesis

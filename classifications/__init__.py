@@ -1,0 +1,1 @@
+"""Bands, levels, classification results and the audience views of them."""

@@ -1,0 +1,87 @@
+"""Wire reader, rules and classification: assessments in, classifications out, in chunks."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from classifications.bands import BandDefinitions, load_band_definitions
+from classifications.results import Assessment, Classification, classify_outcomes
+from risk_catalog import Catalog, load_catalog
+
+from .reader import AssessmentReader, InputError
+from .rules_adapter import get_host
+
+# Below this many rows a process pool costs more than it saves.
+PARALLEL_MIN_ROWS = 20000
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    """What a classification depends on: the catalog and the band definitions."""
+
+    catalog: Catalog
+    bands: BandDefinitions
+
+    @classmethod
+    def load(cls, catalog_path=None, bands_path=None) -> "Rulebook":
+        return cls(load_catalog(catalog_path), load_band_definitions(bands_path))
+
+
+def classify_assessment(assessment: Assessment, rulebook: Rulebook) -> Classification:
+    fired = get_host().run_assessment(rulebook.catalog, assessment.statuses, assessment.site_id)
+    return classify_outcomes(assessment, fired, rulebook.catalog, rulebook.bands)
+
+
+def classify_assessments(assessments: Iterable[Assessment], rulebook: Rulebook) -> list[Classification]:
+    return [classify_assessment(a, rulebook) for a in assessments]
+
+
+_worker_rulebook: Rulebook | None = None
+
+
+def _init_worker(rulebook: Rulebook) -> None:
+    global _worker_rulebook
+    _worker_rulebook = rulebook
+
+
+def _classify_in_worker(chunk: list[Assessment]) -> list[Classification]:
+    return classify_assessments(chunk, _worker_rulebook)
+
+
+def default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def iter_classifications(reader: AssessmentReader, rulebook: Rulebook, jobs: int = 1) -> Iterator[Classification]:
+    """Classify a reader's chunks as they come, over `jobs` processes (one rules host each).
+
+    Raises InputError, after reading the whole input, when any cell is bad.
+    """
+    chunks = reader.chunks()
+    if jobs <= 1:
+        for chunk in chunks:
+            yield from classify_assessments(chunk, rulebook)
+    else:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
+                                 initargs=(rulebook,)) as pool:
+            pending = []
+            for chunk in chunks:
+                pending.append(pool.submit(_classify_in_worker, chunk))
+                # bounded read-ahead keeps memory flat whatever the input size
+                while len(pending) > 2 * jobs:
+                    yield from pending.pop(0).result()
+            for future in pending:
+                yield from future.result()
+    if reader.problems:
+        raise InputError(str(reader.path), reader.problems)
+
+
+def classify_file(path: str | Path, rulebook: Rulebook, sheet: str | None = None) -> list[Classification]:
+    """Every classification of a file (in memory), or InputError."""
+    reader = AssessmentReader(path, rulebook.catalog, sheet)
+    return list(iter_classifications(reader, rulebook))

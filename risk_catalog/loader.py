@@ -1,0 +1,292 @@
+"""Load and validate the risk catalog (YAML), and fingerprint it.
+
+The catalog is data: indicators, their tier and ISO 26000 core subject, sources and actions.
+Every problem in a catalog is collected and reported at once.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .statuses import TIERS, TIER_PREFIXES
+
+BUNDLED_CATALOG = Path(__file__).parent / "data"
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class CatalogError(Exception):
+    """A catalog that cannot be used; `problems` lists every reason."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"invalid catalog {source}: {len(problems)} problem(s)\n{lines}")
+
+
+@dataclass(frozen=True)
+class Action:
+    text: str
+    quick_win: bool = False
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    title: str
+    description: str
+    tier: str
+    subject: str
+    sources: tuple[str, ...]
+    actions: tuple[Action, ...]
+    craft_module: int | None = None
+    raises_edd: bool = False
+    progress_check_days: int | None = None
+    deadline_days: int | None = None
+
+
+@dataclass(frozen=True)
+class CoreSubject:
+    id: str
+    title: str
+    iso_clause: str
+    description: str
+    empty_note: str | None = None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    version: str
+    name: str
+    content_hash: str
+    source: str
+    subjects: tuple[CoreSubject, ...]
+    indicators: tuple[Indicator, ...]
+    _by_id: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self):
+        self._by_id.update({i.id: i for i in self.indicators})
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        return self._by_id[indicator_id]
+
+    def __contains__(self, indicator_id: str) -> bool:
+        return indicator_id in self._by_id
+
+    @property
+    def ids(self) -> list[str]:
+        return [i.id for i in self.indicators]
+
+    def by_tier(self, tier: str) -> list[Indicator]:
+        return [i for i in self.indicators if i.tier == tier]
+
+    def by_subject(self, subject_id: str) -> list[Indicator]:
+        return [i for i in self.indicators if i.subject == subject_id]
+
+    def subject(self, subject_id: str) -> CoreSubject:
+        return next(s for s in self.subjects if s.id == subject_id)
+
+
+# Field checks declared as data: name -> (python type(s), required?, allowed tiers or None).
+_INDICATOR_FIELDS: dict[str, tuple[tuple[type, ...], bool, tuple[str, ...] | None]] = {
+    "id": ((str,), True, None),
+    "title": ((str,), True, None),
+    "description": ((str,), True, None),
+    "tier": ((str,), True, None),
+    "subject": ((str,), True, None),
+    "sources": ((list,), True, None),
+    "actions": ((list,), True, None),
+    "craft_module": ((int,), False, None),
+    "raises_edd": ((bool,), False, None),
+    "progress_check_days": ((int,), False, ("mitigation",)),
+    "deadline_days": ((int,), False, ("mitigation",)),
+}
+_REQUIRED_FOR_TIER = {"mitigation": ("progress_check_days", "deadline_days")}
+_SUBJECT_FIELDS = {"id": True, "title": True, "iso_clause": True, "description": True, "empty_note": False}
+
+
+def _read_yaml(path: Path, problems: list[str]) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        problems.append(f"{path.name}: not valid YAML: {exc}")
+    except OSError as exc:
+        problems.append(f"{path}: cannot be read: {exc.strerror}")
+    return None
+
+
+def read_catalog_data(path: Path) -> tuple[dict, list[str]]:
+    """Read a catalog folder or single file into one mapping, with read problems."""
+    problems: list[str] = []
+    if path.is_dir():
+        data = _read_yaml(path / "catalog.yaml", problems) or {}
+        if not isinstance(data, dict):
+            return {}, [f"{path / 'catalog.yaml'}: expected a mapping at the top level"]
+        indicators: list = list(data.get("indicators") or [])
+        for part in sorted((path / "indicators").glob("*.yaml")):
+            items = _read_yaml(part, problems)
+            if items is None:
+                continue
+            if not isinstance(items, list):
+                problems.append(f"{part.name}: expected a list of indicators")
+                continue
+            indicators.extend(items)
+        data["indicators"] = indicators
+        return data, problems
+    if not path.exists():
+        return {}, [f"{path}: no such file or folder"]
+    data = _read_yaml(path, problems)
+    if data is None and not problems:
+        problems.append(f"{path.name}: the file is empty")
+    if data is not None and not isinstance(data, dict):
+        problems.append(f"{path.name}: expected a mapping at the top level")
+        data = None
+    return data or {}, problems
+
+
+def _check_fields(where: str, item: dict, spec: dict, problems: list[str]) -> None:
+    for name, (types, required, _tiers) in spec.items():
+        if name not in item or item[name] is None:
+            if required:
+                problems.append(f"{where}: missing field '{name}'")
+            continue
+        value = item[name]
+        # bool is an int in Python; do not accept true as a number of days
+        if not isinstance(value, types) or (bool not in types and isinstance(value, bool)):
+            want = " or ".join(t.__name__ for t in types)
+            problems.append(f"{where}: field '{name}' must be a {want}, got {value!r}")
+    for name in item:
+        if name not in spec:
+            problems.append(f"{where}: unknown field '{name}'")
+
+
+def validate_catalog_data(data: dict) -> list[str]:
+    """Every problem in the catalog mapping, as readable sentences."""
+    problems: list[str] = []
+    for key in ("catalog_version", "name", "core_subjects", "indicators"):
+        if key not in data or data[key] in (None, "", []):
+            problems.append(f"missing top-level '{key}'")
+    if "catalog_version" in data and not isinstance(data["catalog_version"], str):
+        problems.append(f"'catalog_version' must be a string (quote it), got {data['catalog_version']!r}")
+
+    subject_ids: list[str] = []
+    for n, subject in enumerate(data.get("core_subjects") or [], start=1):
+        if not isinstance(subject, dict):
+            problems.append(f"core subject #{n}: expected a mapping")
+            continue
+        where = f"core subject '{subject.get('id', f'#{n}')}'"
+        for name, required in _SUBJECT_FIELDS.items():
+            if required and not subject.get(name):
+                problems.append(f"{where}: missing field '{name}'")
+        for name in subject:
+            if name not in _SUBJECT_FIELDS:
+                problems.append(f"{where}: unknown field '{name}'")
+        if "id" in subject:
+            if subject["id"] in subject_ids:
+                problems.append(f"duplicate core subject id '{subject['id']}'")
+            subject_ids.append(subject["id"])
+
+    seen: set[str] = set()
+    for n, ind in enumerate(data.get("indicators") or [], start=1):
+        if not isinstance(ind, dict):
+            problems.append(f"indicator #{n}: expected a mapping")
+            continue
+        iid = ind.get("id")
+        where = f"indicator '{iid}'" if iid else f"indicator #{n}"
+        _check_fields(where, ind, _INDICATOR_FIELDS, problems)
+        if isinstance(iid, str):
+            if iid in seen:
+                problems.append(f"duplicate indicator id '{iid}'")
+            seen.add(iid)
+            if not _ID.match(iid):
+                problems.append(f"{where}: id must be lower-case letters, digits and underscores")
+            if "__" in iid:
+                problems.append(f"{where}: id must not contain '__' (reserved for evidence columns)")
+        tier = ind.get("tier")
+        if tier is not None and tier not in TIERS:
+            problems.append(f"{where}: unknown tier {tier!r}; allowed: {', '.join(TIERS)}")
+        elif tier in TIERS and isinstance(iid, str) and not iid.startswith(TIER_PREFIXES[tier]):
+            problems.append(f"{where}: ids of tier '{tier}' start with '{TIER_PREFIXES[tier]}'")
+        subject = ind.get("subject")
+        if subject is not None and subject not in subject_ids:
+            problems.append(f"{where}: unknown subject {subject!r}; allowed: {', '.join(subject_ids)}")
+        for name, (_types, _req, tiers) in _INDICATOR_FIELDS.items():
+            if tiers and name in ind and tier not in tiers:
+                problems.append(f"{where}: field '{name}' is only for tier {'/'.join(tiers)}")
+        for name in _REQUIRED_FOR_TIER.get(tier, ()):
+            if ind.get(name) is None:
+                problems.append(f"{where}: missing field '{name}' (required for tier '{tier}')")
+            elif isinstance(ind[name], int) and ind[name] <= 0:
+                problems.append(f"{where}: '{name}' must be a positive number of days")
+        if isinstance(ind.get("sources"), list):
+            if not ind["sources"] or not all(isinstance(s, str) and s for s in ind["sources"]):
+                problems.append(f"{where}: 'sources' must be a non-empty list of strings")
+        if isinstance(ind.get("actions"), list):
+            if not ind["actions"]:
+                problems.append(f"{where}: 'actions' must not be empty")
+            for k, action in enumerate(ind["actions"], start=1):
+                if not isinstance(action, dict) or not isinstance(action.get("text"), str):
+                    problems.append(f"{where}: action #{k} needs a 'text'")
+                elif not isinstance(action.get("quick_win", False), bool):
+                    problems.append(f"{where}: action #{k}: 'quick_win' must be true or false")
+                elif set(action) - {"text", "quick_win"}:
+                    problems.append(f"{where}: action #{k}: unknown field(s) {sorted(set(action) - {'text', 'quick_win'})}")
+        module = ind.get("craft_module")
+        if isinstance(module, int) and not isinstance(module, bool) and not 1 <= module <= 5:
+            problems.append(f"{where}: 'craft_module' must be 1 to 5")
+    return problems
+
+
+def content_hash(data: dict) -> str:
+    """sha256 of the catalog's canonical JSON: formatting and file split do not change it."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def build_catalog(data: dict, source: str) -> Catalog:
+    subjects = tuple(
+        CoreSubject(
+            id=s["id"], title=s["title"], iso_clause=str(s["iso_clause"]),
+            description=s["description"], empty_note=s.get("empty_note"),
+        )
+        for s in data["core_subjects"]
+    )
+    indicators = tuple(
+        Indicator(
+            id=i["id"], title=i["title"], description=i["description"], tier=i["tier"],
+            subject=i["subject"], sources=tuple(i["sources"]),
+            actions=tuple(Action(a["text"], bool(a.get("quick_win", False))) for a in i["actions"]),
+            craft_module=i.get("craft_module"), raises_edd=bool(i.get("raises_edd", False)),
+            progress_check_days=i.get("progress_check_days"), deadline_days=i.get("deadline_days"),
+        )
+        for i in data["indicators"]
+    )
+    return Catalog(
+        version=data["catalog_version"], name=data["name"], content_hash=content_hash(data),
+        source=source, subjects=subjects, indicators=indicators,
+    )
+
+
+def load_catalog(path: str | Path | None = None) -> Catalog:
+    """Load and validate a catalog folder or file; the bundled one by default."""
+    path = Path(path) if path is not None else BUNDLED_CATALOG
+    return _load_catalog_cached(path.resolve())
+
+
+@lru_cache(maxsize=8)
+def _load_catalog_cached(path: Path) -> Catalog:
+    data, problems = read_catalog_data(path)
+    if not problems:
+        problems = validate_catalog_data(data)
+    if problems:
+        raise CatalogError(str(path), problems)
+    return build_catalog(data, str(path))
