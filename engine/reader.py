@@ -166,7 +166,8 @@ def _frames(path: Path, sheet: str | None, chunk_rows: int) -> Iterator[tuple[pd
                               engine="openpyxl")
         frame.columns = [_cell_text(c) for c in frame.columns]
         frame = frame.map(_cell_text) if hasattr(frame, "map") else frame.applymap(_cell_text)
-        for start in range(0, len(frame), chunk_rows):
+        # a header-only sheet still yields one (empty) frame, so its header is checked
+        for start in range(0, max(len(frame), 1), chunk_rows):
             yield frame.iloc[start:start + chunk_rows], start + 2
     elif suffix == ".json":
         with open(path, encoding="utf-8-sig") as fh:

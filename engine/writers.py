@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import json
 import os
 import shutil
@@ -78,7 +79,18 @@ def flat_record(view: dict) -> dict:
     return row
 
 
+def _started(views: Iterable[dict]) -> Iterator[dict]:
+    """`views` with its first item already pulled, so an input error surfaces before any output."""
+    views = iter(views)
+    try:
+        first = next(views)
+    except StopIteration:
+        return iter(())
+    return itertools.chain([first], views)
+
+
 def write_csv(views: Iterable[dict], out: IO[str]) -> int:
+    views = _started(views)
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     n = 0
@@ -90,6 +102,7 @@ def write_csv(views: Iterable[dict], out: IO[str]) -> int:
 
 def write_json(views: Iterable[dict], out: IO[str]) -> int:
     """A JSON list, written one object at a time."""
+    views = _started(views)
     n = 0
     out.write("[")
     for view in views:

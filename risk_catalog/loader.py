@@ -74,6 +74,7 @@ class Catalog:
 
     def __post_init__(self):
         self._by_id.update({i.id: i for i in self.indicators})
+        self._by_id.update({("subject", s.id): s for s in self.subjects})
 
     def indicator(self, indicator_id: str) -> Indicator:
         return self._by_id[indicator_id]
@@ -92,7 +93,7 @@ class Catalog:
         return [i for i in self.indicators if i.subject == subject_id]
 
     def subject(self, subject_id: str) -> CoreSubject:
-        return next(s for s in self.subjects if s.id == subject_id)
+        return self._by_id[("subject", subject_id)]
 
 
 # Field checks declared as data: name -> (python type(s), required?, allowed tiers or None).
