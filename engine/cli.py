@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -44,8 +45,18 @@ def handle_errors(func):
             fail(str(exc))
         except RulesEngineError as exc:
             fail(f"{exc}. No results were written.")
+        except BrokenPipeError:
+            sys.stderr.close()  # the reader went away (e.g. `| head`): not an error worth a word
+            sys.exit(EXIT_FAILURE)
         except OSError as exc:
             fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except Exception as exc:  # a bug: say so plainly; CRAFT_DEBUG=1 shows the traceback
+            if os.environ.get("CRAFT_DEBUG"):
+                raise
+            fail(f"unexpected failure ({type(exc).__name__}: {exc}). Nothing was written. "
+                 "Please report it; run with CRAFT_DEBUG=1 for details.")
 
     return wrapper
 
