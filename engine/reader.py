@@ -188,11 +188,11 @@ class AssessmentReader:
     """Reads an input in chunks, validating as it goes; `problems` collects every failure."""
 
     def __init__(self, path: str | Path, catalog: Catalog, sheet: str | None = None,
-                 chunk_rows: int = CHUNK_ROWS):
+                 chunk_rows: int | None = None):
         self.path = Path(path)
         self.catalog = catalog
         self.sheet = sheet
-        self.chunk_rows = chunk_rows
+        self.chunk_rows = chunk_rows or CHUNK_ROWS
         self.problems: list[Problem] = []
         self.rows_read = 0
         self._keys: dict[tuple[str, str], int] = {}

@@ -4,7 +4,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import itertools
 import json
 import os
 import shutil
@@ -27,7 +26,11 @@ CSV_COLUMNS = [
 def atomic_output(path: str | Path | None, stdout: IO[str]) -> Iterator[IO[str]]:
     """A file that appears at `path` only if the block succeeds (stdout when path is None)."""
     if path is None or str(path) == "-":
-        yield stdout
+        # spool, so a problem found late in the input leaves standard output empty too
+        with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8", newline="") as spool:
+            yield spool
+            spool.seek(0)
+            shutil.copyfileobj(spool, stdout)
         return
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,18 +82,7 @@ def flat_record(view: dict) -> dict:
     return row
 
 
-def _started(views: Iterable[dict]) -> Iterator[dict]:
-    """`views` with its first item already pulled, so an input error surfaces before any output."""
-    views = iter(views)
-    try:
-        first = next(views)
-    except StopIteration:
-        return iter(())
-    return itertools.chain([first], views)
-
-
 def write_csv(views: Iterable[dict], out: IO[str]) -> int:
-    views = _started(views)
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     n = 0
@@ -102,7 +94,6 @@ def write_csv(views: Iterable[dict], out: IO[str]) -> int:
 
 def write_json(views: Iterable[dict], out: IO[str]) -> int:
     """A JSON list, written one object at a time."""
-    views = _started(views)
     n = 0
     out.write("[")
     for view in views:

@@ -510,3 +510,21 @@ def test_the_default_plan_audience_is_the_producer(craft_runner, confidential_in
     assert result.exit_code == 0, result.output
     text = "".join(p.read_text(encoding="utf-8") for p in _files_under(out))
     assert markers["note_m"] in text
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "table"])
+def test_a_problem_in_a_late_chunk_leaves_standard_output_empty(craft_runner, tmp_path, monkeypatch, fmt):
+    import engine.reader
+
+    monkeypatch.setattr(engine.reader, "CHUNK_ROWS", 2)
+    ids = load_catalog().ids
+    lines = ["site_id,assessment_date," + ",".join(ids)]
+    for n in range(7):
+        lines.append(f"S{n},2024-01-0{n + 1}," + ",".join(["absent"] * len(ids)))
+    lines.append("S9,2024-01-09," + ",".join(["maybe"] + ["absent"] * (len(ids) - 1)))
+    path = tmp_path / "late.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = craft_runner.invoke(cli, ["classify", str(path), "--format", fmt])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "row 9" in result.stderr and "maybe" in result.stderr
