@@ -127,11 +127,16 @@ def _validate(data) -> list[str]:
 
 
 def load_band_definitions(path: str | Path | None = None) -> BandDefinitions:
-    return _load_cached(Path(path or BUNDLED_BANDS).resolve())
+    path = Path(path or BUNDLED_BANDS).resolve()
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    return _load_cached(path, stamp)
 
 
 @lru_cache(maxsize=8)
-def _load_cached(path: Path) -> BandDefinitions:
+def _load_cached(path: Path, _stamp: int | None) -> BandDefinitions:  # an edited file reloads
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:

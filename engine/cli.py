@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import io
 import json
 import os
 import sys
@@ -82,14 +81,9 @@ def rulebook_options(func):
 def input_options(func):
     """INPUT, --sheet and --all-errors, shared by every command that reads assessments."""
 
-    @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
-    @click.option("--sheet", help="XLSX: the sheet to read (default: the first).")
-    @click.option("--all-errors", is_flag=True, help="List every input problem (default: the first 50).")
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        return func(*args, **kwargs)
-
-    return wrapper
+    func = click.option("--all-errors", is_flag=True, help="List every input problem (default: the first 50).")(func)
+    func = click.option("--sheet", help="XLSX: the sheet to read (default: the first).")(func)
+    return click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))(func)
 
 
 def audience_option(default: str):
@@ -128,15 +122,8 @@ def classify(input_path, sheet, all_errors, rulebook, fmt, output, audience, job
     policy = load_audience_policy()
     views = (audience_view(c, audience, rulebook.bands, policy)
              for c in iter_classifications(reader, rulebook, jobs))
-    if fmt == "table" and output is None:
-        # a table needs every row for its widths: build it before printing anything
-        with atomic_output(None, sys.stdout) as out:
-            buf = io.StringIO()
-            n = WRITERS[fmt](views, buf)
-            out.write(buf.getvalue())
-    else:
-        with atomic_output(output, sys.stdout) as out:
-            n = WRITERS[fmt](views, out)
+    with atomic_output(output, sys.stdout) as out:
+        n = WRITERS[fmt](views, out)
     if output is not None:
         click.echo(f"Classified {n} assessment(s) into {output}", err=True)
 

@@ -279,12 +279,24 @@ def build_catalog(data: dict, source: str) -> Catalog:
 
 def load_catalog(path: str | Path | None = None) -> Catalog:
     """Load and validate a catalog folder or file; the bundled one by default."""
-    path = Path(path) if path is not None else BUNDLED_CATALOG
-    return _load_catalog_cached(path.resolve())
+    path = (Path(path) if path is not None else BUNDLED_CATALOG).resolve()
+    return _load_catalog_cached(path, _modified(path))
+
+
+def _modified(path: Path) -> tuple[int, ...]:
+    """When the catalog's files last changed, so an edited catalog is loaded again."""
+    files = [path, *sorted(path.rglob("*.yaml"))] if path.is_dir() else [path]
+    stamps = []
+    for f in files:
+        try:
+            stamps.append(f.stat().st_mtime_ns)
+        except OSError:
+            stamps.append(0)
+    return tuple(stamps)
 
 
 @lru_cache(maxsize=8)
-def _load_catalog_cached(path: Path) -> Catalog:
+def _load_catalog_cached(path: Path, _stamp: tuple[int, ...]) -> Catalog:
     data, problems = read_catalog_data(path)
     if not problems:
         problems = validate_catalog_data(data)

@@ -528,3 +528,32 @@ def test_a_problem_in_a_late_chunk_leaves_standard_output_empty(craft_runner, tm
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "row 9" in result.stderr and "maybe" in result.stderr
+
+
+def test_programme_thresholds_from_a_bands_file_change_the_level(craft_runner, tmp_path):
+    import yaml
+
+    from classifications.bands import BUNDLED_BANDS
+
+    ids = load_catalog().ids
+    progression = [i.id for i in load_catalog().by_tier("progression")]
+    statuses = {i: "absent" for i in ids}
+    statuses[progression[0]] = "confirmed"  # share absent just under 100%
+    path = tmp_path / "one.csv"
+    path.write_text("site_id,assessment_date," + ",".join(ids) + "\nS1,2024-01-01,"
+                    + ",".join(statuses[i] for i in ids) + "\n", encoding="utf-8")
+    data = yaml.safe_load(BUNDLED_BANDS.read_text(encoding="utf-8"))
+    data["levels"][-1]["min_share_absent"] = 1.0
+    strict = tmp_path / "bands.yaml"
+    strict.write_text(yaml.safe_dump(data), encoding="utf-8")
+
+    default = json.loads(craft_runner.invoke(cli, ["classify", str(path), "--format", "json"]).stdout)[0]
+    edited = json.loads(craft_runner.invoke(cli, ["classify", str(path), "--format", "json",
+                                                  "--bands", str(strict)]).stdout)[0]
+    assert default["level"] == 3 and edited["level"] == 2
+    assert edited["bands_hash"] != default["bands_hash"]
+
+    data["levels"][-1]["min_share_absent"] = 0.2  # below the level before it
+    strict.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = craft_runner.invoke(cli, ["classify", str(path), "--bands", str(strict)])
+    assert result.exit_code == 1 and "must rise" in result.stderr and "Traceback" not in result.output
