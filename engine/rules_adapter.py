@@ -16,16 +16,22 @@
 - The Host starts timer threads that run actions in the background; they are not started,
   so actions run only in the caller's thread (durable-rules is not thread-safe).
 - Each site's state is deleted after it is classified.
+- On Python 3.12 every action calls the deprecated datetime.utcfromtimestamp(): that warning,
+  from durable-rules only, is silenced.
 """
 from __future__ import annotations
 
 import itertools
 import os
+import warnings
 
 from durable import engine as durable_engine
 
 from risk_catalog import PRESENT, Catalog
 from risk_catalog.statuses import NOT_ASSESSED
+
+warnings.filterwarnings("ignore", message=r".*utcfromtimestamp", category=DeprecationWarning,
+                        module=r"durable\.engine")
 
 DISCRIMINATOR = {"kind": "assessment"}
 # Well under both limits: 255 properties a fact, and rules a ruleset can register.
