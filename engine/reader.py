@@ -17,6 +17,7 @@ import pandas as pd
 
 from classifications.results import Assessment
 from risk_catalog import STATUSES, Catalog
+from risk_catalog.mechanisms import find_mechanism, known_mechanism_names
 
 REQUIRED_COLUMNS = ("site_id", "assessment_date")
 METADATA_COLUMNS = (
@@ -99,6 +100,8 @@ COLUMN_CHECKS = (
                 "a real date written YYYY-MM-DD, e.g. 2024-03-15", required=True),
     ColumnCheck("country", lambda v: not v or bool(_ALPHA2.match(v)),
                 "a two-letter ISO 3166 alpha-2 country code, e.g. CO, or blank"),
+    ColumnCheck("upstream_mechanism", lambda v: not v or find_mechanism(v) is not None,
+                "a known upstream mechanism (" + "; ".join(known_mechanism_names()) + ") or blank"),
 )
 
 
@@ -283,6 +286,8 @@ class AssessmentReader:
             site = {c: meta[c][i] for c in meta_cols if meta[c][i]}
             if "country" in site:
                 site["country"] = site["country"].upper()
+            if "upstream_mechanism" in site:
+                site["upstream_mechanism"] = find_mechanism(site["upstream_mechanism"]).name
             out.append(Assessment(
                 site_id=site_ids[i],
                 assessment_date=date.fromisoformat(dates[i]),
