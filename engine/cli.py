@@ -1,97 +1,22 @@
 """`craft`: a thin click layer over the library."""
 from __future__ import annotations
 
-import functools
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
 
-from classifications.bands import BandDefinitionError
 from classifications.views import audience_view, load_audience_policy
 from reports import PLAN_FORMATS, write_plans
-from risk_catalog import TIERS, CatalogError
+from risk_catalog import TIERS
 from risk_catalog.loader import BUNDLED_CATALOG, read_catalog_data, validate_catalog_data
 
+from .cli_common import (EXIT_FAILURE, audience_option, handle_errors, input_options,
+                         rulebook_options)
 from .pipeline import PARALLEL_MIN_ROWS, Rulebook, classify_file, default_jobs, iter_classifications
-from .reader import AssessmentReader, InputError
-from .rules_adapter import RulesEngineError
+from .reader import AssessmentReader
 from .writers import FORMATS, WRITERS, atomic_directory, atomic_output, format_table
-
-EXIT_INPUT = 2  # bad input: nothing written
-EXIT_FAILURE = 1
-
-
-def fail(message: str, code: int = EXIT_FAILURE):
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
-
-
-def handle_errors(func):
-    """Turn the library's errors into clear messages and exit codes, never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        ctx = click.get_current_context()
-        try:
-            return func(*args, **kwargs)
-        except InputError as exc:
-            click.echo(exc.report(None if ctx.params.get("all_errors") else 50), err=True)
-            sys.exit(EXIT_INPUT)
-        except (CatalogError, BandDefinitionError) as exc:
-            fail(str(exc))
-        except RulesEngineError as exc:
-            fail(f"{exc}. No results were written.")
-        except BrokenPipeError:
-            sys.stderr.close()  # the reader went away (e.g. `| head`): not an error worth a word
-            sys.exit(EXIT_FAILURE)
-        except OSError as exc:
-            fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
-        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
-            raise
-        except Exception as exc:  # a bug: say so plainly; CRAFT_DEBUG=1 shows the traceback
-            if os.environ.get("CRAFT_DEBUG"):
-                raise
-            fail(f"unexpected failure ({type(exc).__name__}: {exc}). Nothing was written. "
-                 "Please report it; run with CRAFT_DEBUG=1 for details.")
-
-    return wrapper
-
-
-def rulebook_options(func):
-    """--catalog and --bands, shared by every command that classifies."""
-
-    @click.option("--catalog", "catalog_path", type=click.Path(exists=True, path_type=Path),
-                  help="A catalog folder or YAML file (default: the bundled catalog).")
-    @click.option("--bands", "bands_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                  help="A band and level definitions YAML file (default: the bundled one).")
-    @functools.wraps(func)
-    def wrapper(*args, catalog_path=None, bands_path=None, **kwargs):
-        try:
-            rulebook = Rulebook.load(catalog_path, bands_path)
-        except (CatalogError, BandDefinitionError) as exc:
-            fail(str(exc))
-        return func(*args, rulebook=rulebook, **kwargs)
-
-    return wrapper
-
-
-def input_options(func):
-    """INPUT, --sheet and --all-errors, shared by every command that reads assessments."""
-
-    func = click.option("--all-errors", is_flag=True, help="List every input problem (default: the first 50).")(func)
-    func = click.option("--sheet", help="XLSX: the sheet to read (default: the first).")(func)
-    return click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))(func)
-
-
-def audience_option(default: str):
-    policy = load_audience_policy()
-    return click.option(
-        "--audience", type=click.Choice(list(policy.audiences)), default=default, show_default=True,
-        help="Who the output is for; fields they may not see are removed first.",
-    )
 
 
 @click.group()
@@ -228,6 +153,10 @@ def catalog_validate(path):
     cat = Rulebook.load(path).catalog
     click.echo(f"{path}: valid. {cat.name} {cat.version}, {len(cat.indicators)} indicators, "
                f"sha256 {cat.content_hash}")
+
+
+# Command groups that live in their own modules (each imports only cli_common).
+# (one import + cli.add_command line per module, below)
 
 
 def main():  # pragma: no cover

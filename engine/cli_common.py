@@ -1,0 +1,90 @@
+"""What every `craft` command shares: error handling and option sets."""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from classifications.bands import BandDefinitionError
+from classifications.views import load_audience_policy
+from risk_catalog import CatalogError
+
+from .pipeline import Rulebook
+from .reader import InputError
+from .rules_adapter import RulesEngineError
+
+EXIT_INPUT = 2  # bad input: nothing written
+EXIT_FAILURE = 1
+
+
+def fail(message: str, code: int = EXIT_FAILURE):
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(func):
+    """Turn the library's errors into clear messages and exit codes, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        ctx = click.get_current_context()
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            click.echo(exc.report(None if ctx.params.get("all_errors") else 50), err=True)
+            sys.exit(EXIT_INPUT)
+        except (CatalogError, BandDefinitionError) as exc:
+            fail(str(exc))
+        except RulesEngineError as exc:
+            fail(f"{exc}. No results were written.")
+        except BrokenPipeError:
+            sys.stderr.close()  # the reader went away (e.g. `| head`): not an error worth a word
+            sys.exit(EXIT_FAILURE)
+        except OSError as exc:
+            fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except Exception as exc:  # a bug: say so plainly; CRAFT_DEBUG=1 shows the traceback
+            if os.environ.get("CRAFT_DEBUG"):
+                raise
+            fail(f"unexpected failure ({type(exc).__name__}: {exc}). Nothing was written. "
+                 "Please report it; run with CRAFT_DEBUG=1 for details.")
+
+    return wrapper
+
+
+def rulebook_options(func):
+    """--catalog and --bands, shared by every command that classifies."""
+
+    @click.option("--catalog", "catalog_path", type=click.Path(exists=True, path_type=Path),
+                  help="A catalog folder or YAML file (default: the bundled catalog).")
+    @click.option("--bands", "bands_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="A band and level definitions YAML file (default: the bundled one).")
+    @functools.wraps(func)
+    def wrapper(*args, catalog_path=None, bands_path=None, **kwargs):
+        try:
+            rulebook = Rulebook.load(catalog_path, bands_path)
+        except (CatalogError, BandDefinitionError) as exc:
+            fail(str(exc))
+        return func(*args, rulebook=rulebook, **kwargs)
+
+    return wrapper
+
+
+def input_options(func):
+    """INPUT, --sheet and --all-errors, shared by every command that reads assessments."""
+
+    func = click.option("--all-errors", is_flag=True, help="List every input problem (default: the first 50).")(func)
+    func = click.option("--sheet", help="XLSX: the sheet to read (default: the first).")(func)
+    return click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))(func)
+
+
+def audience_option(default: str):
+    policy = load_audience_policy()
+    return click.option(
+        "--audience", type=click.Choice(list(policy.audiences)), default=default, show_default=True,
+        help="Who the output is for; fields they may not see are removed first.",
+    )
