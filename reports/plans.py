@@ -27,7 +27,10 @@ def make_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # English until a language's gettext catalog is installed: templates mark text with _().
+    env.install_null_translations(newstyle=True)
     env.filters["md"] = _markdown_escape
     return env
 
