@@ -60,3 +60,19 @@ def audience_view(classification: Classification, audience: str, bands: BandDefi
     record["band_summary"] = band.summary
     record["audience"] = audience
     return record
+
+
+def redact_frame(frame, audience: str, policy: AudiencePolicy | None = None):
+    """The same policy for a table of site metadata (the vector path): cells an audience may
+    not see are blanked, note columns dropped. `frame` is a pandas DataFrame of text."""
+    policy = policy or load_audience_policy()
+    policy.check(audience)
+    out = frame.copy()
+    for column in out.columns:
+        if column.endswith("__note"):
+            if audience not in policy.notes:
+                out = out.drop(columns=column)
+            continue
+        if column in policy.site_fields and audience not in policy.site_fields[column]:
+            out[column] = ""
+    return out
