@@ -4,6 +4,7 @@ Every writer and template takes these views; none reads a raw assessment.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,15 +19,35 @@ from .results import Classification
 BUNDLED_AUDIENCES = BUNDLED_CATALOG / "audiences.yaml"
 
 
+NOTE_SUFFIX = "__note"
+PRIVATE_FIELDS = "private_fields"
+
+# What a view may carry. Anything else (say, a key hand-added to a JSON file) is dropped.
+RECORD_KEYS = (
+    "site_id", "assessment_date", "band", "band_title", "band_summary", "level", "level_title",
+    "share_absent", "edd", "findings", "missing", "not_assessed", "site", "notes",
+    "catalog_version", "catalog_hash", "bands_hash", "audience",
+)
+FINDING_KEYS = (
+    "indicator", "title", "status", "tier", "subject", "subject_title", "sources", "craft_module",
+    "due_date", "progress_check_date", "note",
+)
+
+
 @dataclass(frozen=True)
 class AudiencePolicy:
     audiences: dict[str, str]
     site_fields: dict[str, frozenset[str]]
     notes: frozenset[str]
+    private_hidden_from: frozenset[str]
 
     def check(self, audience: str) -> None:
         if audience not in self.audiences:
             raise ValueError(f"unknown audience {audience!r}; allowed: {', '.join(self.audiences)}")
+
+    def may_see(self, audience: str, site_field: str) -> bool:
+        # unlisted fields are the producer's alone, so a new column never leaks by default
+        return audience in self.site_fields.get(site_field, frozenset({"producer"}))
 
 
 @lru_cache(maxsize=4)
@@ -37,42 +58,74 @@ def load_audience_policy(path: Path = BUNDLED_AUDIENCES) -> AudiencePolicy:
         audiences=audiences,
         site_fields={k: frozenset(v) for k, v in data["site_fields"].items()},
         notes=frozenset(data["notes"]),
+        private_hidden_from=frozenset(data.get("private_hidden_from", ())),
     )
+
+
+def _marked_private(value: str) -> set[str]:
+    return {f.strip() for f in re.split(r"[;,]", value or "") if f.strip()}
+
+
+def visible_site(site: dict, audience: str, policy: AudiencePolicy) -> dict:
+    """The site metadata an audience may see, the producer's private marks applied."""
+    hidden = _marked_private(site.get(PRIVATE_FIELDS, "")) if audience in policy.private_hidden_from else set()
+    return {k: v for k, v in site.items() if policy.may_see(audience, k) and k not in hidden}
+
+
+def redact_record(record: dict, audience: str, policy: AudiencePolicy | None = None) -> dict:
+    """A classification record (Classification.to_dict(), or a view read back from JSON) as
+    `audience` may see it. Only known keys survive, so nothing unexpected passes through."""
+    policy = policy or load_audience_policy()
+    policy.check(audience)
+    out = {k: record[k] for k in RECORD_KEYS if k in record}
+    out["site"] = visible_site(dict(record.get("site") or {}), audience, policy)
+    notes = dict(record.get("notes") or {}) if audience in policy.notes else {}
+    findings = []
+    for finding in record.get("findings") or []:
+        kept = {k: finding[k] for k in FINDING_KEYS if k in finding and k != "note"}
+        note = notes.get(kept.get("indicator")) or (finding.get("note") if audience in policy.notes else None)
+        if note:
+            kept["note"] = note
+        findings.append(kept)
+    out["findings"] = findings
+    if audience in policy.notes:
+        out["notes"] = notes
+    else:
+        out.pop("notes", None)
+    out["audience"] = audience
+    return out
 
 
 def audience_view(classification: Classification, audience: str, bands: BandDefinitions,
                   policy: AudiencePolicy | None = None) -> dict:
     """The classification as `audience` may see it: plain data, ready for any writer."""
-    policy = policy or load_audience_policy()
-    policy.check(audience)
     record = classification.to_dict()
-    record["site"] = {k: v for k, v in record["site"].items()
-                      if audience in policy.site_fields.get(k, frozenset({"producer"}))}
-    if audience in policy.notes:
-        for finding in record["findings"]:
-            note = record["notes"].get(finding["indicator"])
-            if note:
-                finding["note"] = note
-    else:
-        record.pop("notes")
     band = bands.bands[classification.band]
     record["band_title"] = band.title
     record["band_summary"] = band.summary
-    record["audience"] = audience
-    return record
+    return redact_record(record, audience, policy)
 
 
 def redact_frame(frame, audience: str, policy: AudiencePolicy | None = None):
-    """The same policy for a table of site metadata (the vector path): cells an audience may
-    not see are blanked, note columns dropped. `frame` is a pandas DataFrame of text."""
+    """The same policy for a table of results (the vector path): site metadata cells an
+    audience may not see are blanked, note columns dropped. Every column that is not a result
+    field (RECORD_KEYS) counts as site metadata, so an unlisted column is the producer's alone.
+    `frame` is a pandas DataFrame of text."""
     policy = policy or load_audience_policy()
     policy.check(audience)
     out = frame.copy()
-    for column in out.columns:
-        if column.endswith("__note"):
+    marks = None
+    if PRIVATE_FIELDS in out.columns and audience in policy.private_hidden_from:
+        marks = out[PRIVATE_FIELDS].fillna("").astype(str)
+    for column in list(out.columns):
+        if column.endswith(NOTE_SUFFIX):
             if audience not in policy.notes:
                 out = out.drop(columns=column)
             continue
-        if column in policy.site_fields and audience not in policy.site_fields[column]:
-            out[column] = ""
+        if column not in RECORD_KEYS:  # site metadata, listed or not
+            if not policy.may_see(audience, column):
+                out[column] = ""
+            elif marks is not None and column != PRIVATE_FIELDS:
+                hidden = marks.str.contains(rf"(?:^|[;,])\s*{re.escape(column)}\s*(?:[;,]|$)", regex=True)
+                out.loc[hidden, column] = ""
     return out
