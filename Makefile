@@ -27,6 +27,7 @@ demo: install
 	$(VENV)/bin/craft classify examples/pilot_sites.csv --format csv --output out/classifications.csv
 	$(VENV)/bin/craft classify examples/pilot_sites.csv --format json --output out/classifications.json
 	$(VENV)/bin/craft plan examples/pilot_sites.csv --out out/plans --format html,md
+	$(VENV)/bin/craft screen examples/pilot_sites.csv --out out/screening --format html,csv,xlsx
 	$(VENV)/bin/craft classify examples/pilot_sites.csv
 	@echo "Results in out/classifications.csv and out/classifications.json; action plans in out/plans/index.html"
 
