@@ -1,0 +1,283 @@
+"""`craft history` (import, show, due, info) and `craft progress`: assessment history in a database.
+
+The database libraries load only when one of these commands runs, so other commands start fast.
+"""
+from __future__ import annotations
+
+import csv
+import difflib
+import functools
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from .cli_common import EXIT_INPUT, fail, handle_errors, input_options, lang_option, rulebook_options
+from .pipeline import PARALLEL_MIN_ROWS, default_jobs
+from .writers import atomic_directory, atomic_output, format_table
+
+EXIT_INTERRUPTED = 130
+
+
+def db_option(func):
+    return click.option(
+        "--db", "db_url", envvar="CRAFT_DB", metavar="URL",
+        help="History database: sqlite:///FILE, postgresql+psycopg://USER@HOST/DB, or a file path "
+             "(default: $CRAFT_DB, else craft.db in the working folder).",
+    )(func)
+
+
+def as_of_option(func):
+    return click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DATE",
+                        help="Judge due dates on this day, YYYY-MM-DD, ignoring later assessments "
+                             "(default: today).")(func)
+
+
+def history_errors(func):
+    """The history store's errors as messages and exit codes (inside handle_errors)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from classifications.history import ConflictError, NotFoundError, StoreError
+        try:
+            return func(*args, **kwargs)
+        except ConflictError as exc:
+            click.echo(exc.report(), err=True)
+            sys.exit(EXIT_INPUT)
+        except NotFoundError as exc:
+            fail(str(exc), EXIT_INPUT)
+        except StoreError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            fail("interrupted. The database is as it was: an import stores all of a file or nothing.",
+                 EXIT_INTERRUPTED)
+
+    return wrapper
+
+
+def _open(db_url, create: bool):
+    from classifications.history import open_store
+    return open_store(db_url, create=create)
+
+
+def _as_of(value) -> date:
+    return value.date() if value is not None else date.today()
+
+
+@click.group()
+def history():
+    """Assessment history in a database: import rounds of assessments, follow each site's
+    progression and the mitigation items that fall due."""
+
+
+@history.command("import")
+@input_options
+@rulebook_options
+@db_option
+@click.option("--replace", is_flag=True,
+              help="Replace stored assessments of the same site and date whose content differs.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+              help=f"Worker processes (0: all cores for inputs over {PARALLEL_MIN_ROWS} rows, else 1).")
+@handle_errors
+@history_errors
+def history_import(input_path, sheet, all_errors, rulebook, db_url, replace, jobs):
+    """Validate, classify and store every assessment in INPUT, all or nothing.
+
+    The same file again adds nothing. An assessment stored under the same site and date with
+    different content is refused (exit 2, nothing stored) unless --replace is given.
+    """
+    from .history import check_input, import_file
+
+    check_input(input_path)
+    if jobs == 0:
+        large = input_path.suffix.lower() == ".csv" and input_path.stat().st_size > PARALLEL_MIN_ROWS * 150
+        jobs = default_jobs() if large else 1
+    with _open(db_url, create=True) as store:
+        result = import_file(store, input_path, rulebook, sheet=sheet, replace=replace, jobs=jobs)
+        click.echo(f"{input_path.name}: {result.summary()} in {store.display_url} "
+                   f"(schema {store.schema_version})", err=True)
+
+
+@history.command("show")
+@click.argument("site_id")
+@db_option
+@as_of_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@handle_errors
+@history_errors
+def history_show(site_id, db_url, as_of, fmt):
+    """SITE_ID's timeline: band, level, EDD, findings per ISO 26000 core subject, findings
+    opened and closed since the assessment before, and its mitigation items."""
+    from classifications.history import NotFoundError
+
+    from .history import site_report
+    from .pipeline import Rulebook
+
+    rulebook = Rulebook.load()
+    day = _as_of(as_of)
+    with _open(db_url, create=False) as store:
+        history_rows = [a for a in store.site_history(site_id) if a.assessment_date <= day]
+        if not history_rows:
+            known = store.site_ids()
+            close = difflib.get_close_matches(site_id, known, n=3)
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            raise NotFoundError(f"no assessments of site {site_id!r} in {store.display_url}"
+                                f"{' on or before ' + day.isoformat() if as_of else ''}.{hint}")
+        report = site_report(history_rows, rulebook, day)
+        report["schema_version"] = store.schema_version
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    click.echo(_show_table(report, rulebook.catalog), nl=False)
+
+
+def _show_table(report: dict, catalog) -> str:
+    site = report["site"]
+    where = ", ".join(site[k] for k in ("country", "region", "mineral") if site.get(k))
+    name = site.get("site_name", "")
+    lines = [f"Site {report['site_id']}" + (f": {name}" if name else "") + (f" ({where})" if where else ""),
+             f"{len(report['assessments'])} assessment(s); mitigation items as of {report['as_of']}.", ""]
+    rows = [{
+        "assessed": e["assessment_date"], "band": e["band"], "level": e["level"] or "",
+        "edd": ", ".join(e["edd"]), "findings": e["findings"], "opened": len(e["opened"]),
+        "closed": len(e["closed"]), "source": e["source"],
+    } for e in report["assessments"]]
+    lines.append(format_table(rows, ["assessed", "band", "level", "edd", "findings", "opened", "closed",
+                                     "source"]))
+    dates = [e["assessment_date"] for e in report["assessments"]]
+    subject_rows = []
+    for subject in catalog.subjects:
+        counts = [e["findings_by_subject"].get(subject.id, 0) for e in report["assessments"]]
+        subject_rows.append({"ISO 26000 core subject": subject.title, **dict(zip(dates, map(str, counts)))})
+    lines.append("Findings per ISO 26000 core subject:")
+    lines.append(format_table(subject_rows, ["ISO 26000 core subject", *dates]))
+    lines.append("Changes since the assessment before:")
+    for e in report["assessments"][1:]:
+        parts = [f"closed {', '.join(e['closed']) or '-'}", f"opened {', '.join(e['opened']) or '-'}"]
+        if e["not_reassessed"]:
+            parts.append(f"not reassessed {', '.join(e['not_reassessed'])}")
+        lines.append(f"  {e['assessment_date']}: " + "; ".join(parts))
+    if len(report["assessments"]) == 1:
+        lines.append("  (one assessment: nothing to compare yet)")
+    lines.append("")
+    items = report["mitigation_items"]
+    if items:
+        lines.append("Mitigation items:")
+        lines.append(format_table([{k: ("" if i[k] is None else i[k]) for k in
+                                    ("indicator", "status", "opened", "due", "closed", "last_status")}
+                                   for i in items],
+                                  ["indicator", "status", "opened", "due", "closed", "last_status"]))
+    else:
+        lines.append("No mitigation items.")
+    if report["suspension_recommended"]:
+        from classifications.progression import overdue_policy
+        policy = overdue_policy()
+        lines.append(f"{policy['recommendation']} with this site. {policy['reason']}")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+DUE_CSV_COLUMNS = ["status", "site_id", "site_name", "indicator", "title", "subject", "opened", "due",
+                   "closed", "closed_late", "last_assessed", "last_status", "days_overdue", "recommendation"]
+
+
+@history.command("due")
+@db_option
+@as_of_option
+@click.option("--status", "statuses", multiple=True, type=click.Choice(["overdue", "open", "closed"]),
+              help="Only items of this status (repeat for several; default: all).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here (atomically) instead of standard output.")
+@handle_errors
+@history_errors
+def history_due(db_url, as_of, statuses, fmt, output):
+    """Mitigation items by status: open, overdue (suspension recommended, OECD Annex II) or closed."""
+    from .history import due_report
+    from .pipeline import Rulebook
+
+    rulebook = Rulebook.load()
+    with _open(db_url, create=False) as store:
+        report = due_report(store, rulebook, _as_of(as_of), tuple(statuses))
+    with atomic_output(output, sys.stdout) as out:
+        if fmt == "json":
+            out.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        elif fmt == "csv":
+            writer = csv.DictWriter(out, fieldnames=DUE_CSV_COLUMNS, lineterminator="\n",
+                                    extrasaction="ignore")
+            writer.writeheader()
+            for row in report["items"]:
+                writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in DUE_CSV_COLUMNS})
+        else:
+            out.write(_due_table(report))
+
+
+def _due_table(report: dict) -> str:
+    counts = report["counts"]
+    lines = [f"Mitigation items as of {report['as_of']}: " +
+             ", ".join(f"{counts[s]} {s}" for s in ("overdue", "open", "closed")), ""]
+    if report["items"]:
+        rows = [{
+            "status": i["status"], "site_id": i["site_id"], "site_name": i["site_name"],
+            "indicator": i["indicator"], "opened": i["opened"], "due": i["due"], "closed": i["closed"] or "",
+            "days overdue": "" if i["days_overdue"] is None else i["days_overdue"],
+            "action": "suspend" if i["recommendation"] else "",
+        } for i in report["items"]]
+        lines.append(format_table(rows, ["status", "site_id", "site_name", "indicator", "opened", "due",
+                                         "closed", "days overdue", "action"]))
+    if report["sites_to_suspend"]:
+        policy = report["overdue_policy"]
+        lines.append(f"{policy['recommendation']} with: {', '.join(report['sites_to_suspend'])}.")
+        lines.append(policy["reason"])
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+@history.command("info")
+@db_option
+@handle_errors
+@history_errors
+def history_info(db_url):
+    """The database: where it is, its schema version and what it holds."""
+    with _open(db_url, create=False) as store:
+        counts = store.counts()
+        last = store.last_import()
+        click.echo(f"{store.display_url}: schema version {store.schema_version}")
+        click.echo(f"{counts['sites']} site(s), {counts['assessments']} assessment(s), "
+                   f"{counts['findings']} finding(s), {counts['imports']} import(s)")
+        if last:
+            click.echo(f"last import: {last['source_name']} (sha256 {last['source_hash'][:12]}) "
+                       f"at {last['imported_at']:%Y-%m-%d %H:%M} UTC: {last['added']} added, "
+                       f"{last['replaced']} replaced")
+
+
+@click.command("progress")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for index.html (the portfolio) and one page per site.")
+@db_option
+@as_of_option
+@click.option("--site", "sites", multiple=True, metavar="SITE_ID",
+              help="Write pages for these sites only (repeatable; default: every site).")
+@lang_option()
+@handle_errors
+@history_errors
+def progress(out_dir, db_url, as_of, sites, lang):
+    """An HTML progress report with charts: the portfolio and a page per site."""
+    from reports.progress import write_progress
+
+    from .history import progress_data
+    from .pipeline import Rulebook
+
+    from classifications.translations import localize_bands
+    from risk_catalog.translations import localize_catalog
+
+    lang = lang[0]
+    loaded = Rulebook.load()
+    # people read the report: band, level and indicator titles in their language
+    rulebook = Rulebook(localize_catalog(loaded.catalog, lang), localize_bands(loaded.bands, lang))
+    with _open(db_url, create=False) as store:
+        portfolio, pages = progress_data(store, rulebook, _as_of(as_of), tuple(sites))
+        with atomic_directory(out_dir) as staging:
+            written = write_progress(portfolio, pages, staging, lang=lang)
+    click.echo(f"Wrote {out_dir / 'index.html'} and {written - 1} site page(s)", err=True)
