@@ -12,42 +12,57 @@ from datetime import date
 from typing import Iterable
 
 from risk_catalog import Catalog
-from risk_catalog.mechanisms import find_mechanism, load_mechanisms
+from risk_catalog.mechanisms import UpstreamMechanism, find_mechanism, load_mechanisms
 
 from .bands import BandDefinitions
+from .translations import localize_view
+
+
+def N_(text: str) -> str:  # marks a message for extraction; translated where it is shown
+    return text
+
+
+def _identity(text: str) -> str:
+    return text
 
 # Site metadata a screening shows (all of it visible to buyers under the bundled policy; the
 # views have been redacted before they get here, so a stricter policy simply leaves blanks).
 SITE_COLUMNS = ("site_name", "producer", "country", "region", "mineral", "organisation_type")
 
-# Each sheet (XLSX), CSV file and HTML section of a screening: key, title, columns.
+# Each sheet (XLSX), CSV file and HTML section of a screening: key, title, columns. Keys and
+# columns are ids and stay English; titles and cell text are translated (localized_sheets, screen).
 SHEETS = (
-    ("summary", "Summary", ("group", "sites", "meaning")),
-    ("sites", "All sites", (
+    ("summary", N_("Summary"), ("group", "sites", "meaning")),
+    ("sites", N_("All sites"), (
         "site_id", "assessment_date", "band", "band_title", "level", "level_title", *SITE_COLUMNS,
         "upstream_mechanism", "rmi_level", "mechanism_recognition", "edd", "findings",
         "indicators_to_request", "earliest_due_date", "catalog_version", "catalog_hash")),
-    ("tier1", "Tier 1 disengage", (
+    ("tier1", N_("Tier 1 disengage"), (
         "site_id", "assessment_date", *SITE_COLUMNS, "indicator", "risk", "annex_ii_reference",
         "recommendation")),
-    ("mitigation", "Mitigation due", (
+    ("mitigation", N_("Mitigation due"), (
         "site_id", "assessment_date", *SITE_COLUMNS, "indicator", "risk", "progress_check_date",
         "due_date", "due_status", "annex_ii_reference")),
-    ("edd", "Enhanced due diligence", (
+    ("edd", N_("Enhanced due diligence"), (
         "site_id", "assessment_date", "band", *SITE_COLUMNS, "indicator", "reason", "why")),
-    ("incomplete", "Incomplete - request", (
+    ("incomplete", N_("Incomplete - request"), (
         "site_id", "assessment_date", *SITE_COLUMNS, "indicator", "title", "tier", "request")),
-    ("mechanisms", "Upstream mechanisms", (
+    ("mechanisms", N_("Upstream mechanisms"), (
         "upstream_mechanism", "sites", "rmi_level", "recognition", "since", "what_it_means",
         "status_notes", "maintainer")),
 )
 SHEET_TITLES = {key: title for key, title, _ in SHEETS}
 SHEET_COLUMNS = {key: columns for key, _, columns in SHEETS}
 
-RECOMMEND_DISENGAGE = ("Suspend or disengage immediately (OECD Annex II): do not source from this "
-                       "site while the risk is present.")
-RECOMMEND_REQUEST = "Ask the supplier to assess this indicator; the site cannot be banded without it."
-NO_MECHANISM = "not covered by an RMI-recognised upstream mechanism: screen the site itself"
+RECOMMEND_DISENGAGE = N_("Suspend or disengage immediately (OECD Annex II): do not source from this "
+                          "site while the risk is present.")
+RECOMMEND_REQUEST = N_("Ask the supplier to assess this indicator; the site cannot be banded without it.")
+NO_MECHANISM = N_("not covered by an RMI-recognised upstream mechanism: screen the site itself")
+
+
+def localized_sheets(gettext=_identity) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """SHEETS with their titles in the language of `gettext` (keys and columns unchanged)."""
+    return tuple((key, gettext(title), columns) for key, title, columns in SHEETS)
 
 
 @dataclass
@@ -83,11 +98,12 @@ def _sources(finding: dict) -> str:
     return "; ".join(finding.get("sources") or [])
 
 
-def _title(catalog: Catalog, iid: str) -> tuple[str, str]:
+def _title(catalog: Catalog, iid: str, fallback: str | None = None) -> tuple[str, str]:
+    """An indicator's title (in the catalog's language) and tier."""
     try:
         ind = catalog.indicator(iid)
     except KeyError:  # classified with another catalog version
-        return iid, ""
+        return fallback or iid, ""
     return ind.title, ind.tier
 
 
@@ -100,22 +116,32 @@ def _band_reasons(bands: BandDefinitions) -> dict[str, list[tuple[str, str]]]:
     return reasons
 
 
-def _due_status(due: str, as_of: date) -> str:
+def _due_status(due: str, as_of: date, _=_identity) -> str:
     days = (date.fromisoformat(due) - as_of).days
     if days < 0:
-        return (f"past due by {-days} day(s): ask for the re-assessment; without measurable "
-                "improvement, Annex II says suspend")
-    return f"due in {days} day(s)"
+        return _("past due by %(days)s day(s): ask for the re-assessment; without measurable "
+                 "improvement, Annex II says suspend") % {"days": -days}
+    return _("due in %(days)s day(s)") % {"days": days}
 
 
 def screen(buyer_views: Iterable[dict], catalog: Catalog, bands: BandDefinitions,
-           as_of: date | None = None) -> Screening:
-    """Group buyer views for screening. `buyer_views` must already be redacted for the buyer."""
+           as_of: date | None = None, gettext=None,
+           mechanisms: tuple[UpstreamMechanism, ...] | None = None) -> Screening:
+    """Group buyer views for screening. `buyer_views` must already be redacted for the buyer.
+
+    For another language than English, give the localized catalog and bands
+    (risk_catalog.translations.localize_catalog, classifications.translations.localize_bands),
+    the language's `gettext` and the localized `mechanisms` (localize_mechanisms): cell text is
+    then in that language, ids and column keys stay as they are."""
+    _ = gettext or _identity
     as_of = as_of or date.today()
+    mechanisms = mechanisms or load_mechanisms()
+    by_mechanism_id = {m.id: m for m in mechanisms}
     views, older = latest_per_site(buyer_views)
     for view in views:
         if view.get("audience") != "buyer":
             raise ValueError("screening takes buyer views only (classifications.views.redact_record)")
+    views = [localize_view(view, bands) for view in views]
     reasons = _band_reasons(bands)
     tables: dict[str, list[dict]] = {key: [] for key, _, _ in SHEETS}
     mechanism_sites: dict[str, int] = {}
@@ -130,20 +156,21 @@ def screen(buyer_views: Iterable[dict], catalog: Catalog, bands: BandDefinitions
         for tier, outcome in reasons.get(view["band"], []):
             if outcome == "present":
                 for f in (f for f in findings if f["tier"] == tier):
-                    row = {**head, **site, "indicator": f["indicator"], "risk": f["title"],
+                    row = {**head, **site, "indicator": f["indicator"],
+                           "risk": _title(catalog, f["indicator"], f["title"])[0],
                            "annex_ii_reference": _sources(f)}
                     if f.get("due_date"):
                         tables["mitigation"].append({
                             **row, "progress_check_date": f.get("progress_check_date", ""),
-                            "due_date": f["due_date"], "due_status": _due_status(f["due_date"], as_of)})
+                            "due_date": f["due_date"], "due_status": _due_status(f["due_date"], as_of, _)})
                     else:
-                        tables["tier1"].append({**row, "recommendation": RECOMMEND_DISENGAGE})
+                        tables["tier1"].append({**row, "recommendation": _(RECOMMEND_DISENGAGE)})
             else:
                 for iid in view["missing"]:
                     title, ind_tier = _title(catalog, iid)
                     if ind_tier in ("", tier):
                         tables["incomplete"].append({**head, **site, "indicator": iid, "title": title,
-                                                     "tier": ind_tier or tier, "request": RECOMMEND_REQUEST})
+                                                     "tier": ind_tier or tier, "request": _(RECOMMEND_REQUEST)})
         by_id = {f["indicator"]: f for f in findings}
         for iid in view["edd"]:
             f = by_id.get(iid, {})
@@ -152,9 +179,11 @@ def screen(buyer_views: Iterable[dict], catalog: Catalog, bands: BandDefinitions
                 description = catalog.indicator(iid).description
             except KeyError:
                 pass
-            tables["edd"].append({**head, "band": view["band"], **site, "indicator": iid,
-                                  "reason": f.get("title", iid), "why": description})
+            tables["edd"].append({**head, "band": view["band"], "band_title": view.get("band_title", view["band"]),
+                                  **site, "indicator": iid,
+                                  "reason": _title(catalog, iid, f.get("title", iid))[0], "why": description})
         mechanism = find_mechanism(view["site"].get("upstream_mechanism", "") or "")
+        mechanism = by_mechanism_id.get(mechanism.id, mechanism) if mechanism else None
         name = mechanism.name if mechanism else ""
         mechanism_sites[name] = mechanism_sites.get(name, 0) + 1
         dues = sorted(f["due_date"] for f in findings if f.get("due_date"))
@@ -163,13 +192,13 @@ def screen(buyer_views: Iterable[dict], catalog: Catalog, bands: BandDefinitions
             "level": "" if view.get("level") is None else view["level"],
             "level_title": view.get("level_title") or "", **site,
             "upstream_mechanism": name, "rmi_level": mechanism.rmi_level if mechanism else "",
-            "mechanism_recognition": mechanism.meaning if mechanism else NO_MECHANISM,
+            "mechanism_recognition": mechanism.meaning if mechanism else _(NO_MECHANISM),
             "edd": "; ".join(view["edd"]), "findings": len(findings),
             "indicators_to_request": "; ".join(view["missing"]),
             "earliest_due_date": dues[0] if dues else "",
             "catalog_version": view.get("catalog_version", ""), "catalog_hash": view.get("catalog_hash", ""),
         })
-    for mechanism in load_mechanisms():
+    for mechanism in mechanisms:
         tables["mechanisms"].append({
             "upstream_mechanism": mechanism.name, "sites": mechanism_sites.get(mechanism.name, 0),
             "rmi_level": mechanism.rmi_level, "recognition": mechanism.recognition,
@@ -178,18 +207,18 @@ def screen(buyer_views: Iterable[dict], catalog: Catalog, bands: BandDefinitions
         })
     if mechanism_sites.get(""):
         tables["mechanisms"].append({
-            "upstream_mechanism": "(none named)", "sites": mechanism_sites[""], "rmi_level": "",
-            "recognition": "", "since": "", "what_it_means": NO_MECHANISM, "status_notes": "",
+            "upstream_mechanism": _("(none named)"), "sites": mechanism_sites[""], "rmi_level": "",
+            "recognition": "", "since": "", "what_it_means": _(NO_MECHANISM), "status_notes": "",
             "maintainer": ""})
     tables["mitigation"].sort(key=lambda r: (r["due_date"], r["site_id"]))
     counts = []
     for band_id, band in bands.bands.items():
         n = sum(1 for v in views if v["band"] == band_id)
         counts.append({"group": band_id, "title": band.title, "sites": n, "meaning": band.summary})
-    counts.append({"group": "edd", "title": "Enhanced due diligence",
+    counts.append({"group": "edd", "title": _("Enhanced due diligence"),
                    "sites": sum(1 for v in views if v["edd"]),
-                   "meaning": "Sites with a red flag that calls for enhanced due diligence (OECD "
-                              "Annex II), whatever their band."})
+                   "meaning": _("Sites with a red flag that calls for enhanced due diligence (OECD "
+                                "Annex II), whatever their band.")})
     tables["summary"] = [{"group": c["title"], "sites": c["sites"], "meaning": c["meaning"]} for c in counts]
     return Screening(
         as_of=as_of, sites=len(views), older_assessments=older, counts=counts, tables=tables,

@@ -14,12 +14,27 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from risk_catalog import Catalog
 
+from .i18n import DEFAULT_LANGUAGE, translations
+
 PLAN_FORMATS = ("html", "md")
+
+
+def N_(text: str) -> str:  # marks a message for extraction; translated where it is shown
+    return text
+
+
+# How a plan names each status and site field (ids stay in the data; people read these).
+STATUS_WORDS = {"confirmed": N_("confirmed"), "suspected": N_("suspected"), "absent": N_("absent"),
+                "not_assessed": N_("not assessed")}
+SITE_LABELS = {"producer": N_("Producer"), "organisation_type": N_("Type of organisation"),
+               "mineral": N_("Mineral"), "region": N_("Region"), "country": N_("Country"),
+               "upstream_mechanism": N_("Upstream mechanism"), "assessor": N_("Assessor")}
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def make_environment() -> Environment:
+def make_environment(lang: str | None = None) -> Environment:
+    """Templates with `_()` translated into `lang` (English when None or 'en')."""
     env = Environment(
         loader=PackageLoader("reports", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
@@ -29,8 +44,9 @@ def make_environment() -> Environment:
         keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n"],
     )
-    # English until a language's gettext catalog is installed: templates mark text with _().
-    env.install_null_translations(newstyle=True)
+    # templates mark text with _(); newstyle: _("%(n)s site(s)", n=3), autoescaped
+    env.install_gettext_translations(translations(lang), newstyle=True)
+    env.globals["lang"] = lang or DEFAULT_LANGUAGE
     env.filters["md"] = _markdown_escape
     return env
 
@@ -47,15 +63,21 @@ def plan_filename(view: dict, fmt: str) -> str:
     return f"{stem}_{view['assessment_date']}.{fmt}"
 
 
-def _with_catalog(finding: dict, catalog: Catalog) -> dict:
+def _with_catalog(finding: dict, catalog: Catalog, gettext) -> dict:
+    """The finding with its text from `catalog` (localized or not): title, subject, actions."""
     ind = catalog.indicator(finding["indicator"])
-    return {**finding, "description": ind.description,
+    subjects = {s.id: s.title for s in catalog.subjects}
+    return {**finding, "title": ind.title, "description": ind.description,
+            "subject_title": subjects.get(finding.get("subject"), finding.get("subject_title", "")),
+            "status_label": gettext(STATUS_WORDS.get(finding["status"], finding["status"])),
             "actions": [{"text": a.text, "quick_win": a.quick_win} for a in ind.actions]}
 
 
-def plan_context(view: dict, catalog: Catalog) -> dict:
-    """What a plan shows, grouped the way the three bands need it."""
-    findings = [_with_catalog(f, catalog) for f in view["findings"]]
+def plan_context(view: dict, catalog: Catalog, gettext=None) -> dict:
+    """What a plan shows, grouped the way the three bands need it. `catalog` may be localized
+    (risk_catalog.translations.localize_catalog): plans take their indicator text from it."""
+    gettext = gettext or (lambda text: text)
+    findings = [_with_catalog(f, catalog, gettext) for f in view["findings"]]
     by_tier = {tier: [f for f in findings if f["tier"] == tier] for tier in ("tier1", "mitigation", "edd", "progression")}
     # Progression: open improvements by ISO 26000 core subject, in catalog order, no imposed sequence.
     improvements = []
@@ -75,6 +97,7 @@ def plan_context(view: dict, catalog: Catalog) -> dict:
     return {
         "view": view,
         "site": view["site"],
+        "site_labels": {k: gettext(v) for k, v in SITE_LABELS.items()},
         "tier1": by_tier["tier1"],
         "mitigation": by_tier["mitigation"],
         "edd_findings": by_tier["edd"],
@@ -86,27 +109,34 @@ def plan_context(view: dict, catalog: Catalog) -> dict:
     }
 
 
-def render_plan(view: dict, catalog: Catalog, fmt: str, env: Environment | None = None) -> str:
-    env = env or make_environment()
-    return env.get_template(f"plan.{fmt}").render(**plan_context(view, catalog), generated=date.today())
+def render_plan(view: dict, catalog: Catalog, fmt: str, env: Environment | None = None,
+                lang: str | None = None) -> str:
+    env = env or make_environment(lang)
+    gettext = translations(env.globals["lang"]).gettext
+    return env.get_template(f"plan.{fmt}").render(**plan_context(view, catalog, gettext), generated=date.today())
 
 
-def render_index(views: list[dict], catalog: Catalog, formats: Iterable[str], env: Environment | None = None) -> str:
-    env = env or make_environment()
+def render_index(views: list[dict], catalog: Catalog, formats: Iterable[str], env: Environment | None = None,
+                 lang: str | None = None) -> str:
+    env = env or make_environment(lang)
     formats = list(formats)
     rows = [{"view": v, "links": {fmt: plan_filename(v, fmt) for fmt in formats}} for v in views]
-    counts: dict[str, int] = {}
+    counts: dict[str, dict] = {}
     for v in views:
-        counts[v["band"]] = counts.get(v["band"], 0) + 1
+        entry = counts.setdefault(v["band"], {"band": v["band"], "title": v.get("band_title") or v["band"], "n": 0})
+        entry["n"] += 1
     return env.get_template("index.html").render(
-        rows=rows, counts=counts, generated=date.today(),
+        rows=rows, counts=sorted(counts.values(), key=lambda c: c["band"]), generated=date.today(),
         catalog={"name": catalog.name, "version": catalog.version, "hash": catalog.content_hash},
     )
 
 
-def write_plans(views: list[dict], catalog: Catalog, folder: Path, formats: Iterable[str]) -> list[Path]:
-    """Render every plan and the index into `folder` (a staging folder the caller commits)."""
-    env = make_environment()
+def write_plans(views: list[dict], catalog: Catalog, folder: Path, formats: Iterable[str],
+                lang: str | None = None) -> list[Path]:
+    """Render every plan and the index into `folder` (a staging folder the caller commits).
+    For a language other than English, give the localized catalog and views whose band text
+    was localized (classifications.translations.localize_view)."""
+    env = make_environment(lang)
     formats = list(formats)
     written = []
     for view in views:

@@ -5,6 +5,7 @@ Takes the screening's plain tables only; they were built from buyer views, alrea
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date
 from pathlib import Path
 from typing import Iterable
@@ -18,6 +19,8 @@ from .plans import make_environment
 SCREEN_FORMATS = ("html", "csv", "xlsx")
 # Spreadsheet formulas in supplier data must stay text (CSV/formula injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Excel refuses these in sheet names, and names over 31 characters
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 def _cell(value):
@@ -47,6 +50,18 @@ def write_screening_csv(tables: dict, sheets: Iterable[tuple], folder: Path) -> 
     return written
 
 
+def sheet_title(title: str, taken: Iterable[str] = ()) -> str:
+    """A title Excel accepts (any language): no []:*?/\\, at most 31 characters, not blank
+    or quoted at either end, distinct from `taken` (case ignored)."""
+    name = " ".join(_SHEET_FORBIDDEN.sub("-", title).split()).strip("'")[:31].strip() or "Sheet"
+    taken = {t.casefold() for t in taken}
+    base, n = name, 2
+    while name.casefold() in taken:
+        suffix = f" ({n})"
+        name, n = base[:31 - len(suffix)].rstrip() + suffix, n + 1
+    return name
+
+
 def write_screening_xlsx(tables: dict, sheets: Iterable[tuple], target: Path) -> Path:
     """One sheet per group, headers frozen and filterable."""
     book = Workbook()
@@ -54,7 +69,7 @@ def write_screening_xlsx(tables: dict, sheets: Iterable[tuple], target: Path) ->
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="F3F3F3")
     for key, title, columns in sheets:
-        sheet = book.create_sheet(title[:31])
+        sheet = book.create_sheet(sheet_title(title, book.sheetnames))
         sheet.append(list(columns))
         for cell in sheet[1]:
             cell.font, cell.fill = bold, fill
@@ -70,19 +85,21 @@ def write_screening_xlsx(tables: dict, sheets: Iterable[tuple], target: Path) ->
     return target
 
 
-def render_screening_html(screening, catalog: dict, env=None) -> str:
-    env = env or make_environment()
+def render_screening_html(screening, catalog: dict, env=None, lang: str | None = None) -> str:
+    env = env or make_environment(lang)
     return env.get_template("screening.html").render(
         screening=screening, tables=screening.tables, catalog=catalog, generated=date.today())
 
 
-def write_screening(screening, sheets, catalog: dict, folder: Path, formats: Iterable[str]) -> list[Path]:
-    """Every chosen format into `folder` (a staging folder the caller commits)."""
+def write_screening(screening, sheets, catalog: dict, folder: Path, formats: Iterable[str],
+                    lang: str | None = None) -> list[Path]:
+    """Every chosen format into `folder` (a staging folder the caller commits). `sheets` carry
+    their titles in `lang` (classifications.screening.localized_sheets)."""
     written = []
     formats = list(formats)
     if "html" in formats:
         target = folder / "screening.html"
-        target.write_text(render_screening_html(screening, catalog), encoding="utf-8")
+        target.write_text(render_screening_html(screening, catalog, lang=lang), encoding="utf-8")
         written.append(target)
     if "csv" in formats:
         written += write_screening_csv(screening.tables, sheets, folder)

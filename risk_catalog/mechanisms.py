@@ -27,10 +27,11 @@ class UpstreamMechanism:
     recognition: str
     since: str
     status_notes: str
+    level_meaning: str = ""  # set by a translation (risk_catalog.translations.localize_mechanisms)
 
     @property
     def meaning(self) -> str:
-        return LEVEL_MEANING[self.rmi_level]
+        return self.level_meaning or LEVEL_MEANING[self.rmi_level]
 
 
 @lru_cache(maxsize=2)

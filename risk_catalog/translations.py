@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from .loader import BUNDLED_CATALOG, Action, Catalog, CatalogError
+from .mechanisms import LEVEL_MEANING, UpstreamMechanism, load_mechanisms
 from .statuses import STATUSES
 
 SOURCE_LANGUAGE = "en"
@@ -51,8 +52,22 @@ def validate_translation(data: dict, catalog: Catalog, name: str = "translation"
     """Problems that make a translation unusable: unknown ids, wrong shapes, action counts."""
     problems = []
     for key in data:
-        if key not in ("language", "statuses", "core_subjects", "indicators"):
+        if key not in ("language", "statuses", "core_subjects", "indicators", "upstream_mechanisms"):
             problems.append(f"{name}: unknown top-level key '{key}'")
+    mechanisms = data.get("upstream_mechanisms") or {}
+    for key in mechanisms:
+        if key not in ("level_meaning", "mechanisms"):
+            problems.append(f"{name}: upstream_mechanisms: unknown key '{key}' (level_meaning, mechanisms)")
+    for level in mechanisms.get("level_meaning") or {}:
+        if level not in LEVEL_MEANING:
+            problems.append(f"{name}: upstream_mechanisms: level {level!r} is not an RMI level "
+                            f"({', '.join(map(str, LEVEL_MEANING))})")
+    known = {m.id for m in load_mechanisms()}
+    for mid, entry in (mechanisms.get("mechanisms") or {}).items():
+        if mid not in known:
+            problems.append(f"{name}: upstream mechanism '{mid}' is not in upstream_mechanisms.yaml")
+        elif not isinstance(entry, dict) or set(entry) - {"recognition", "status_notes"}:
+            problems.append(f"{name}: upstream mechanism '{mid}': allowed fields are recognition, status_notes")
     statuses = data.get("statuses") or {}
     for status in statuses:
         if status not in STATUSES:
@@ -90,6 +105,18 @@ def missing_translations(data: dict, catalog: Catalog) -> list[str]:
     for i in catalog.indicators:
         entry = indicators.get(i.id) or {}
         missing += [f"indicators.{i.id}.{f}" for f in ("title", "description", "actions") if not entry.get(f)]
+    return missing
+
+
+def missing_mechanism_translations(data: dict) -> list[str]:
+    """Upstream mechanism texts (bundled) the translation does not give."""
+    section = data.get("upstream_mechanisms") or {}
+    missing = [f"upstream_mechanisms.level_meaning.{lv}" for lv in LEVEL_MEANING
+               if not (section.get("level_meaning") or {}).get(lv)]
+    for m in load_mechanisms():
+        entry = (section.get("mechanisms") or {}).get(m.id) or {}
+        missing += [f"upstream_mechanisms.mechanisms.{m.id}.{f}" for f in ("recognition", "status_notes")
+                    if not entry.get(f)]
     return missing
 
 
@@ -161,3 +188,25 @@ def status_labels(lang: str, catalog_path: str | Path | None = None) -> dict[str
 def _english(catalog_path) -> dict:
     path = translations_folder(catalog_path) / f"{SOURCE_LANGUAGE}.yaml"
     return _load(path.parent, SOURCE_LANGUAGE, path.stat().st_mtime_ns) if path.exists() else {}
+
+
+def localize_mechanisms(lang: str) -> tuple[UpstreamMechanism, ...]:
+    """The bundled upstream mechanisms with recognition, status notes and what their RMI level
+    means in `lang` (the bundled translations; names and ids stay as they are)."""
+    mechanisms = load_mechanisms()
+    if lang == SOURCE_LANGUAGE:
+        return mechanisms
+    section = load_translation(lang).get("upstream_mechanisms") or {}
+    meanings = section.get("level_meaning") or {}
+    entries = section.get("mechanisms") or {}
+
+    def text(value, fallback: str) -> str:
+        return " ".join(value.split()) if isinstance(value, str) and value.strip() else fallback
+
+    return tuple(
+        dataclasses.replace(
+            m, recognition=text((entries.get(m.id) or {}).get("recognition"), m.recognition),
+            status_notes=text((entries.get(m.id) or {}).get("status_notes"), m.status_notes),
+            level_meaning=text(meanings.get(m.rmi_level), ""))
+        for m in mechanisms
+    )
