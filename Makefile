@@ -30,6 +30,12 @@ demo: install
 	$(VENV)/bin/craft screen examples/pilot_sites.csv --out out/screening --format html,csv,xlsx
 	$(VENV)/bin/craft classify examples/pilot_sites.csv
 	@echo "Results in out/classifications.csv and out/classifications.json; action plans in out/plans/index.html"
+	rm -f out/craft.db out/craft.db-wal out/craft.db-shm
+	$(VENV)/bin/craft history import examples/pilot_sites.csv --db sqlite:///out/craft.db
+	$(VENV)/bin/craft history import examples/pilot_sites_round2.csv --db sqlite:///out/craft.db
+	# the examples are dated 2024-25: judge due dates just after the second round
+	$(VENV)/bin/craft progress --out out/progress --db sqlite:///out/craft.db --as-of 2025-06-30
+	@echo "Assessment history in out/craft.db; progress report in out/progress/index.html"
 
 test: install
 	$(PY) -m pytest -q

@@ -117,6 +117,10 @@ def redact_frame(frame, audience: str, policy: AudiencePolicy | None = None):
     marks = None
     if PRIVATE_FIELDS in out.columns and audience in policy.private_hidden_from:
         marks = out[PRIVATE_FIELDS].fillna("").astype(str)
+        if (marks.str.strip() == "").all():
+            marks = None
+        else:  # ";a;b;" so a literal search (fast, vectorised) finds whole names only
+            marks = ";" + marks.str.replace(r"\s*[;,]\s*", ";", regex=True).str.strip() + ";"
     for column in list(out.columns):
         if column.endswith(NOTE_SUFFIX):
             if audience not in policy.notes:
@@ -126,6 +130,6 @@ def redact_frame(frame, audience: str, policy: AudiencePolicy | None = None):
             if not policy.may_see(audience, column):
                 out[column] = ""
             elif marks is not None and column != PRIVATE_FIELDS:
-                hidden = marks.str.contains(rf"(?:^|[;,])\s*{re.escape(column)}\s*(?:[;,]|$)", regex=True)
+                hidden = marks.str.contains(f";{column};", regex=False)
                 out.loc[hidden, column] = ""
     return out

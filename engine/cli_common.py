@@ -12,6 +12,7 @@ from classifications.bands import BandDefinitionError
 from classifications.views import load_audience_policy
 from risk_catalog import CatalogError
 
+from .messages import LANG_ENV, gettext_for, input_error_report, language_of
 from .pipeline import Rulebook
 from .reader import InputError
 from .rules_adapter import RulesEngineError
@@ -34,12 +35,14 @@ def handle_errors(func):
         try:
             return func(*args, **kwargs)
         except InputError as exc:
-            click.echo(exc.report(None if ctx.params.get("all_errors") else 50), err=True)
+            click.echo(input_error_report(exc, None if ctx.params.get("all_errors") else 50,
+                                          language_of(ctx.params)), err=True)
             sys.exit(EXIT_INPUT)
         except (CatalogError, BandDefinitionError) as exc:
             fail(str(exc))
         except RulesEngineError as exc:
-            fail(f"{exc}. No results were written.")
+            _ = gettext_for(language_of(ctx.params))
+            fail(_("%(error)s. No results were written.") % {"error": exc})
         except BrokenPipeError:
             sys.stderr.close()  # the reader went away (e.g. `| head`): not an error worth a word
             sys.exit(EXIT_FAILURE)
@@ -50,8 +53,10 @@ def handle_errors(func):
         except Exception as exc:  # a bug: say so plainly; CRAFT_DEBUG=1 shows the traceback
             if os.environ.get("CRAFT_DEBUG"):
                 raise
-            fail(f"unexpected failure ({type(exc).__name__}: {exc}). Nothing was written. "
-                 "Please report it; run with CRAFT_DEBUG=1 for details.")
+            _ = gettext_for(language_of(ctx.params))
+            fail(_("unexpected failure (%(error)s). Nothing was written. "
+                   "Please report it; run with CRAFT_DEBUG=1 for details.")
+                 % {"error": f"{type(exc).__name__}: {exc}"})
 
     return wrapper
 
@@ -74,12 +79,15 @@ def rulebook_options(func):
     return wrapper
 
 
-def input_options(func):
-    """INPUT, --sheet and --all-errors, shared by every command that reads assessments."""
-
+def input_options(func=None, *, folders: bool = False):
+    """INPUT, --sheet and --all-errors, shared by every command that reads assessments.
+    `@input_options(folders=True)`: INPUT may also be a folder or glob of parts (craft classify --dask)."""
+    if func is None:
+        return functools.partial(input_options, folders=folders)
     func = click.option("--all-errors", is_flag=True, help="List every input problem (default: the first 50).")(func)
     func = click.option("--sheet", help="XLSX: the sheet to read (default: the first).")(func)
-    return click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))(func)
+    return click.argument("input_path", metavar="INPUT",
+                          type=click.Path(dir_okay=folders, path_type=Path))(func)
 
 
 def audience_option(default: str):
@@ -88,3 +96,23 @@ def audience_option(default: str):
         "--audience", type=click.Choice(list(policy.audiences)), default=default, show_default=True,
         help="Who the output is for; fields they may not see are removed first.",
     )
+
+
+def lang_option(multiple: bool = False):
+    """--lang for every command that writes for people: 'es', or 'en,es,fr' where several fit.
+
+    The command receives a list of language codes (one code unless `multiple`)."""
+    from reports.i18n import UnknownLanguage, available_languages, parse_languages
+
+    def convert(ctx, param, value):
+        try:
+            langs = parse_languages(value)
+        except UnknownLanguage as exc:
+            raise click.BadParameter(str(exc)) from None
+        if len(langs) > 1 and not multiple:
+            raise click.BadParameter(f"{value!r}: give one language, e.g. es")
+        return langs
+
+    what = "Languages, comma-separated (the first is the default)" if multiple else "Language"
+    return click.option("--lang", envvar=LANG_ENV, show_envvar=True, default="en", show_default=True,
+                        callback=convert, help=f"{what}: {', '.join(available_languages())}.")

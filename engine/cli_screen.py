@@ -7,11 +7,14 @@ from pathlib import Path
 
 import click
 
-from classifications.screening import SHEET_TITLES, SHEETS, screen
+from classifications.screening import localized_sheets, screen
+from classifications.translations import localize_bands
 from classifications.views import audience_view, load_audience_policy
 from reports.screening import SCREEN_FORMATS, write_screening
+from risk_catalog.translations import localize_catalog, localize_mechanisms
 
-from .cli_common import handle_errors, input_options, rulebook_options
+from .cli_common import handle_errors, input_options, lang_option, rulebook_options
+from .messages import gettext_for
 from .pipeline import classify_file
 from .view_reader import is_results_file, read_result_views
 from .writers import atomic_directory, atomic_output, format_table
@@ -29,11 +32,13 @@ def buyer_views(input_path, sheet, rulebook) -> list[dict]:
             for c in classify_file(input_path, rulebook, sheet)]
 
 
-def _parse_formats(formats: str) -> list[str]:
+def _parse_formats(formats: str, _=str) -> list[str]:
     chosen = [f.strip().lower() for f in formats.split(",") if f.strip()]
     unknown = [f for f in chosen if f not in SCREEN_FORMATS]
     if unknown or not chosen:
-        raise click.BadParameter(f"{', '.join(unknown) or formats!r}: choose from {', '.join(SCREEN_FORMATS)}",
+        raise click.BadParameter(_("%(formats)s: choose from %(allowed)s")
+                                 % {"formats": ", ".join(unknown) or repr(formats),
+                                    "allowed": ", ".join(SCREEN_FORMATS)},
                                  param_hint="--format")
     return chosen
 
@@ -48,31 +53,39 @@ def _parse_formats(formats: str) -> list[str]:
               help=f"With --out: comma-separated formats: {', '.join(SCREEN_FORMATS)}.")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Judge mitigation due dates on this date, YYYY-MM-DD (default: today).")
+@lang_option()
 @handle_errors
-def screen_command(input_path, sheet, all_errors, rulebook, out_dir, formats, as_of):
+def screen_command(input_path, sheet, all_errors, rulebook, out_dir, formats, as_of, lang):
     """Screen many supplier sites for a buyer: counts per band, Tier 1 sites to disengage from,
     mitigation due dates, enhanced due diligence, indicators to request, upstream mechanisms.
 
     INPUT is an assessment file (CSV, XLSX or JSON) or the JSON that `craft classify --format
     json` wrote (any audience): either way only the buyer's view is used.
     """
-    chosen = _parse_formats(formats)
+    lang = lang[0]
+    _ = gettext_for(lang)
+    chosen = _parse_formats(formats, _)
     views = buyer_views(input_path, sheet, rulebook)
-    result = screen(views, rulebook.catalog, rulebook.bands, as_of.date() if as_of else date.today())
+    # people read a screening: band, catalog and mechanism text in their language; ids and
+    # column keys stay as they are
+    result = screen(views, localize_catalog(rulebook.catalog, lang), localize_bands(rulebook.bands, lang),
+                    as_of.date() if as_of else date.today(), gettext=_, mechanisms=localize_mechanisms(lang))
     catalog = {"name": rulebook.catalog.name, "version": rulebook.catalog.version,
                "hash": rulebook.catalog.content_hash}
     if out_dir is None:
         with atomic_output(None, sys.stdout) as out:
-            out.write(summary_text(result))
+            out.write(summary_text(result, _))
         return
     with atomic_directory(out_dir) as staging:
-        written = write_screening(result, SHEETS, catalog, staging, chosen)
-    click.echo(f"Screened {result.sites} site(s); wrote {len(written)} file(s) into {out_dir}", err=True)
+        written = write_screening(result, localized_sheets(_), catalog, staging, chosen, lang)
+    click.echo(_("Screened %(sites)s site(s); wrote %(n)s file(s) into %(out)s")
+               % {"sites": result.sites, "n": len(written), "out": out_dir}, err=True)
 
 
-def summary_text(result) -> str:
-    lines = [f"{result.sites} site(s) screened at their latest assessment; due dates as of "
-             f"{result.as_of.isoformat()}.", ""]
+def summary_text(result, _=str) -> str:
+    titles = {key: title for key, title, _columns in localized_sheets(_)}
+    lines = [_("%(n)s site(s) screened at their latest assessment; due dates as of %(day)s.")
+             % {"n": result.sites, "day": result.as_of.isoformat()}, ""]
     lines.append(format_table([{"group": c["title"], "sites": c["sites"]} for c in result.counts],
                               ["group", "sites"]))
     shown = {
@@ -85,5 +98,5 @@ def summary_text(result) -> str:
     for key, columns in shown.items():
         rows = result.tables[key]
         if rows:
-            lines += ["", f"{SHEET_TITLES[key]} ({len(rows)}):", format_table(rows, columns).rstrip("\n")]
+            lines += ["", f"{titles[key]} ({len(rows)}):", format_table(rows, columns).rstrip("\n")]
     return "\n".join(lines) + "\n"

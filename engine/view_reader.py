@@ -11,6 +11,7 @@ from classifications.bands import BandDefinitions
 from classifications.views import redact_record
 from risk_catalog.mechanisms import find_mechanism, known_mechanism_names
 
+from .messages import N_
 from .reader import InputError, Problem
 
 
@@ -53,36 +54,40 @@ def read_result_views(path: str | Path, bands: BandDefinitions, audience: str = 
         records = json.load(fh)
     band_ids = list(bands.bands)
     checks = (  # field, is it valid, what is allowed
-        ("site_id", lambda v: isinstance(v, str) and bool(v.strip()), "a site identifier"),
-        ("assessment_date", _is_date, "a date written YYYY-MM-DD"),
-        ("band", lambda v: v in band_ids, "one of " + ", ".join(band_ids)),
-        ("level", lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)), "a whole number or null"),
-        ("findings", _findings_ok, "a list of findings, each with indicator, title and tier"),
-        ("edd", _list_of_str, "a list of indicator ids"),
-        ("missing", _list_of_str, "a list of indicator ids"),
-        ("site", lambda v: isinstance(v, dict), "an object of site fields"),
+        ("site_id", lambda v: isinstance(v, str) and bool(v.strip()), N_("a site identifier")),
+        ("assessment_date", _is_date, N_("a date written YYYY-MM-DD")),
+        ("band", lambda v: v in band_ids, N_("one of %(allowed)s") % {"allowed": ", ".join(band_ids)}),
+        ("level", lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)), N_("a whole number or null")),
+        ("findings", _findings_ok, N_("a list of findings, each with indicator, title and tier")),
+        ("edd", _list_of_str, N_("a list of indicator ids")),
+        ("missing", _list_of_str, N_("a list of indicator ids")),
+        ("site", lambda v: isinstance(v, dict), N_("an object of site fields")),
     )
     problems: list[Problem] = []
     seen: dict[tuple, int] = {}
     for n, record in enumerate(records, start=1):
         if not isinstance(record, dict):
-            problems.append(Problem(n, None, None, str(record)[:40], "each result must be a JSON object"))
+            problems.append(Problem(n, None, None, str(record)[:40], N_("each result must be a JSON object")))
             continue
         site_id = record.get("site_id") if isinstance(record.get("site_id"), str) else None
         for name, ok, allowed in checks:
             value = record.get(name)
             if not ok(value):
                 shown = None if value is None and name not in record else json.dumps(value, ensure_ascii=False)[:60]
-                problems.append(Problem(n, site_id, name, shown, f"{allowed} (as `craft classify --format json` writes it)"))
+                problems.append(Problem(n, site_id, name, shown,
+                                        N_("%(allowed)s (as `craft classify --format json` writes it)")
+                                        % {"allowed": allowed}))
         site = record.get("site") if isinstance(record.get("site"), dict) else {}
         mechanism = site.get("upstream_mechanism")
         if mechanism and find_mechanism(str(mechanism)) is None:
             problems.append(Problem(n, site_id, "site.upstream_mechanism", str(mechanism),
-                                    "a known upstream mechanism (" + "; ".join(known_mechanism_names()) + ") or blank"))
+                                    N_("a known upstream mechanism (%(names)s) or blank")
+                                    % {"names": "; ".join(known_mechanism_names())}))
         key = (site_id, record.get("assessment_date"))
         if site_id and key in seen:
             problems.append(Problem(n, site_id, "assessment_date", str(key[1]),
-                                    f"a second result for this site on this date (first at record {seen[key]})"))
+                                    N_("a second result for this site on this date (first at record %(record)s)")
+                                    % {"record": seen[key]}))
         seen.setdefault(key, n)
     if problems:
         raise InputError(str(path), problems)

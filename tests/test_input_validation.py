@@ -507,3 +507,28 @@ def test_every_problem_line_says_what_is_allowed(craft_runner, craft_catalog, wr
         # "<where>: value '<v>': <allowed>"
         assert re.search(r": value '.*': \S", line), line
     assert "4 problem(s)" in result.stderr  # errors go to standard error
+
+
+@pytest.mark.parametrize("column,value", [("latitude", "91"), ("latitude", "north"), ("longitude", "-180.5"),
+                                          ("longitude", "nan"), ("latitude", "1,5")])
+def test_coordinates_outside_wgs84_ranges_are_errors(craft_runner, write_assessments, column, value):
+    source = write_assessments([{"site_id": "G1", column: value}])
+    result = craft_runner.invoke(cli, ["classify", str(source)])
+    assert result.exit_code == 2
+    assert f"row 2, site G1, column {column}: value '{value}'" in result.output
+    assert "decimal degrees" in result.output
+
+
+def test_private_fields_must_name_fields_the_producer_can_withhold(craft_runner, write_assessments):
+    source = write_assessments([{"site_id": "G1", "private_fields": "latitude;gps"},
+                                {"site_id": "G2", "private_fields": " comments , assessor "}])
+    result = craft_runner.invoke(cli, ["classify", str(source)])
+    assert result.exit_code == 2
+    assert "row 2, site G1, column private_fields: value 'latitude;gps'" in result.output
+    assert "G2" not in result.output
+
+
+def test_private_fields_are_kept_in_one_canonical_form(craft_catalog, write_assessments):
+    source = write_assessments([{"site_id": "G2", "private_fields": " comments , assessor;comments"}])
+    (assessment,) = read_assessments(source, craft_catalog)
+    assert assessment.site["private_fields"] == "comments;assessor"
