@@ -37,15 +37,20 @@ def generate(path: Path, n: int, seed: int = 1) -> None:
 
 
 def _tree_rss_kib(pid: int) -> int:
-    """Resident memory of a process and all its descendants (Linux /proc)."""
-    total, stack = 0, [pid]
+    """Resident memory of a process and all its descendants, started from any of its threads
+    (Dask's nanny starts workers from its event-loop thread)."""
+    total, stack, seen = 0, [pid], set()
     while stack:
         p = stack.pop()
+        if p in seen:
+            continue
+        seen.add(p)
         try:
             with open(f"/proc/{p}/status") as fh:
                 total += next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
-            with open(f"/proc/{p}/task/{p}/children") as fh:
-                stack.extend(int(c) for c in fh.read().split())
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    stack.extend(int(c) for c in fh.read().split())
         except (OSError, StopIteration):
             pass
     return total

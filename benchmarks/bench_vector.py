@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from bench_classify import WEIGHTS, generate  # noqa: E402
+from bench_classify import WEIGHTS, _tree_rss_kib, generate  # noqa: E402
 from risk_catalog import load_catalog  # noqa: E402
 
 FLOOR = """
@@ -35,26 +35,6 @@ frame = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)
 frame[["site_id"]].to_csv(sys.argv[2], index=False)
 """
 PART_ROWS = 1_000_000
-
-
-def _tree_rss_kib(pid: int) -> int:
-    """Resident memory of a process and all its descendants, started from any of its threads
-    (Dask's nanny starts workers from its event-loop thread)."""
-    total, stack, seen = 0, [pid], set()
-    while stack:
-        p = stack.pop()
-        if p in seen:
-            continue
-        seen.add(p)
-        try:
-            with open(f"/proc/{p}/status") as fh:
-                total += next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as fh:
-                    stack.extend(int(c) for c in fh.read().split())
-        except (OSError, StopIteration):
-            pass
-    return total
 
 
 def measure(command: list[str]) -> tuple[float, int]:

@@ -96,6 +96,19 @@ class Classification:
         }
 
 
+def finding_for(ind, assessment: Assessment, catalog: Catalog) -> Finding:
+    """The finding for a present indicator; mitigation carries its progress check and due date."""
+    due = check = None
+    if ind.deadline_days is not None:
+        due = assessment.assessment_date + timedelta(days=ind.deadline_days)
+        check = assessment.assessment_date + timedelta(days=ind.progress_check_days)
+    return Finding(
+        indicator=ind.id, title=ind.title, status=assessment.statuses[ind.id], tier=ind.tier,
+        subject=ind.subject, subject_title=catalog.subject(ind.subject).title,
+        sources=ind.sources, craft_module=ind.craft_module, due_date=due, progress_check_date=check,
+    )
+
+
 def classify_outcomes(
     assessment: Assessment,
     fired: Iterable[tuple[str, str]],
@@ -121,18 +134,7 @@ def classify_outcomes(
         chosen = bands.level_for(share)
         level, level_title = chosen.level, chosen.title
 
-    when = assessment.assessment_date
-    findings = []
-    for ind in present:
-        due = check = None
-        if ind.deadline_days is not None:
-            due = when + timedelta(days=ind.deadline_days)
-            check = when + timedelta(days=ind.progress_check_days)
-        findings.append(Finding(
-            indicator=ind.id, title=ind.title, status=assessment.statuses[ind.id], tier=ind.tier,
-            subject=ind.subject, subject_title=catalog.subject(ind.subject).title,
-            sources=ind.sources, craft_module=ind.craft_module, due_date=due, progress_check_date=check,
-        ))
+    findings = [finding_for(ind, assessment, catalog) for ind in present]
     required = set(bands.required_tiers)
     return Classification(
         assessment=assessment,

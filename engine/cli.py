@@ -15,7 +15,7 @@ from risk_catalog.loader import BUNDLED_CATALOG, read_catalog_data, validate_cat
 from risk_catalog.translations import localize_catalog
 
 from .cli_common import (EXIT_FAILURE, audience_option, handle_errors, input_options, lang_option,
-                         rulebook_options)
+                         parse_formats, rulebook_options)
 from .messages import gettext_for
 from .pipeline import PARALLEL_MIN_ROWS, Rulebook, classify_file, default_jobs, iter_classifications
 from .reader import AssessmentReader
@@ -111,13 +111,7 @@ def plan(input_path, sheet, all_errors, rulebook, out_dir, formats, audience, la
     """Write an action plan for every assessment in INPUT, plus index.html."""
     lang = lang[0]
     _ = gettext_for(lang)
-    chosen = [f.strip().lower() for f in formats.split(",") if f.strip()]
-    unknown = [f for f in chosen if f not in PLAN_FORMATS]
-    if unknown or not chosen:
-        raise click.BadParameter(_("%(formats)s: choose from %(allowed)s")
-                                 % {"formats": ", ".join(unknown) or repr(formats),
-                                    "allowed": ", ".join(PLAN_FORMATS)},
-                                 param_hint="--format")
+    chosen = parse_formats(formats, PLAN_FORMATS, _)
     classifications = classify_file(input_path, rulebook, sheet)
     policy = load_audience_policy()
     # people read plans: band, level and catalog text in their language (ids stay as they are)

@@ -116,3 +116,15 @@ def lang_option(multiple: bool = False):
     what = "Languages, comma-separated (the first is the default)" if multiple else "Language"
     return click.option("--lang", envvar=LANG_ENV, show_envvar=True, default="en", show_default=True,
                         callback=convert, help=f"{what}: {', '.join(available_languages())}.")
+
+
+def parse_formats(formats: str, allowed, _=str) -> list[str]:
+    """A comma-separated --format list, each one of `allowed`."""
+    chosen = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in chosen if f not in allowed]
+    if unknown or not chosen:
+        raise click.BadParameter(_("%(formats)s: choose from %(allowed)s")
+                                 % {"formats": ", ".join(unknown) or repr(formats),
+                                    "allowed": ", ".join(allowed)},
+                                 param_hint="--format")
+    return chosen

@@ -13,7 +13,7 @@ from classifications.views import audience_view, load_audience_policy
 from reports.screening import SCREEN_FORMATS, write_screening
 from risk_catalog.translations import localize_catalog, localize_mechanisms
 
-from .cli_common import handle_errors, input_options, lang_option, rulebook_options
+from .cli_common import handle_errors, input_options, lang_option, parse_formats, rulebook_options
 from .messages import gettext_for
 from .pipeline import classify_file
 from .view_reader import is_results_file, read_result_views
@@ -30,17 +30,6 @@ def buyer_views(input_path, sheet, rulebook) -> list[dict]:
     policy = load_audience_policy()
     return [audience_view(c, SCREEN_AUDIENCE, rulebook.bands, policy)
             for c in classify_file(input_path, rulebook, sheet)]
-
-
-def _parse_formats(formats: str, _=str) -> list[str]:
-    chosen = [f.strip().lower() for f in formats.split(",") if f.strip()]
-    unknown = [f for f in chosen if f not in SCREEN_FORMATS]
-    if unknown or not chosen:
-        raise click.BadParameter(_("%(formats)s: choose from %(allowed)s")
-                                 % {"formats": ", ".join(unknown) or repr(formats),
-                                    "allowed": ", ".join(SCREEN_FORMATS)},
-                                 param_hint="--format")
-    return chosen
 
 
 @click.command("screen")
@@ -64,7 +53,7 @@ def screen_command(input_path, sheet, all_errors, rulebook, out_dir, formats, as
     """
     lang = lang[0]
     _ = gettext_for(lang)
-    chosen = _parse_formats(formats, _)
+    chosen = parse_formats(formats, SCREEN_FORMATS, _)
     views = buyer_views(input_path, sheet, rulebook)
     # people read a screening: band, catalog and mechanism text in their language; ids and
     # column keys stay as they are

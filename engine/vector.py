@@ -10,13 +10,12 @@ differential tests (tests/test_vector_engine.py) hold the two to the same result
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from classifications.results import Classification, Finding
+from classifications.results import Classification, finding_for
 from risk_catalog import PRESENT, STATUSES
 
 from .pipeline import Rulebook
@@ -139,19 +138,8 @@ class CompiledRulebook:
         keep = np.flatnonzero(~checked.blank)
         out = []
         for assessment, i in zip(checked.assessments(catalog), keep):
-            when = assessment.assessment_date
-            findings = []
-            for k in np.flatnonzero(result.present[i]):
-                ind = self.indicators[k]
-                due = check = None
-                if ind.deadline_days is not None:
-                    due = when + timedelta(days=ind.deadline_days)
-                    check = when + timedelta(days=ind.progress_check_days)
-                findings.append(Finding(
-                    indicator=ind.id, title=ind.title, status=assessment.statuses[ind.id], tier=ind.tier,
-                    subject=ind.subject, subject_title=catalog.subject(ind.subject).title,
-                    sources=ind.sources, craft_module=ind.craft_module, due_date=due, progress_check_date=check,
-                ))
+            findings = [finding_for(self.indicators[k], assessment, catalog)
+                        for k in np.flatnonzero(result.present[i])]
             level = int(result.level[i])
             unassessed = np.flatnonzero(result.unassessed[i])
             out.append(Classification(
