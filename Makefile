@@ -36,6 +36,9 @@ demo: install
 	# the examples are dated 2024-25: judge due dates just after the second round
 	$(VENV)/bin/craft progress --out out/progress --db sqlite:///out/craft.db --as-of 2025-06-30
 	@echo "Assessment history in out/craft.db; progress report in out/progress/index.html"
+	$(VENV)/bin/craft form --out out/craft_form.xlsx --lang en,es,fr
+	$(VENV)/bin/craft template --out out/craft_template.xlsx --lang es
+	@echo "XLSForm for KoboToolbox/ODK in out/craft_form.xlsx; Excel template (Spanish) in out/craft_template.xlsx"
 
 test: install
 	$(PY) -m pytest -q

@@ -28,12 +28,29 @@ ITEM_STATUSES = ("overdue", "open", "closed")  # the order reports list them in
 PROGRESSION_DATA = Path(__file__).parent / "data" / "progression.yaml"
 
 
+SOURCE_LANGUAGE = "en"
+
+
 @lru_cache(maxsize=1)
-def overdue_policy() -> dict[str, str]:
-    """The recommendation and its reason for overdue mitigation (data/progression.yaml)."""
-    data = yaml.safe_load(PROGRESSION_DATA.read_text(encoding="utf-8"))
-    return {"recommendation": data["overdue"]["recommendation"].strip(),
-            "reason": " ".join(data["overdue"]["reason"].split())}
+def _progression_data() -> dict:
+    return yaml.safe_load(PROGRESSION_DATA.read_text(encoding="utf-8"))
+
+
+def policy_languages() -> list[str]:
+    """English and every language data/progression.yaml translates the overdue policy into."""
+    return [SOURCE_LANGUAGE, *sorted((_progression_data().get("translations") or {}))]
+
+
+@lru_cache(maxsize=8)
+def overdue_policy(lang: str = SOURCE_LANGUAGE) -> dict[str, str]:
+    """The recommendation and its reason for overdue mitigation (data/progression.yaml), in
+    `lang` for what people read; a text the translation lacks stays English. Machine outputs
+    (JSON, CSV) use the English text."""
+    data = _progression_data()
+    english = data["overdue"]
+    translated = ((data.get("translations") or {}).get(lang) or {}).get("overdue") or {}
+    return {key: " ".join(str(translated.get(key) or english[key]).split())
+            for key in ("recommendation", "reason")}
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from risk_catalog.translations import localize_catalog
 
 from .cli_common import (EXIT_FAILURE, audience_option, handle_errors, input_options, lang_option,
                          parse_formats, rulebook_options)
-from .messages import gettext_for
+from .messages import gettext_for, translate_text
 from .pipeline import PARALLEL_MIN_ROWS, Rulebook, classify_file, default_jobs, iter_classifications
 from .reader import AssessmentReader
 from .vector_run import (CLASSIFY_FORMATS, ENGINES, choose_engine, classify_vector, estimated_rows,
@@ -183,20 +183,28 @@ def catalog(ctx, tier, subject, fmt, catalog_path, lang):
 
 @catalog.command("validate")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
-def catalog_validate(path):
+@lang_option()
+@click.pass_context
+@handle_errors
+def catalog_validate(ctx, path, lang):
     """Check a catalog folder or YAML file (default: the bundled one); list every problem."""
+    if ctx.get_parameter_source("lang") in (None, click.core.ParameterSource.DEFAULT):
+        lang = ctx.parent.params.get("lang") or lang  # `craft catalog --lang es validate`
+    lang = lang[0]
+    _ = gettext_for(lang)
     path = path or BUNDLED_CATALOG
     data, problems = read_catalog_data(path)
     if not problems:
         problems = validate_catalog_data(data)
     if problems:
-        click.echo(f"{path}: {len(problems)} problem(s)", err=True)
-        for p in problems:
-            click.echo(f"  - {p}", err=True)
+        click.echo(_("%(path)s: %(n)s problem(s)") % {"path": path, "n": len(problems)}, err=True)
+        for p in problems:  # marked in risk_catalog, translated here
+            click.echo(f"  - {translate_text(p, lang)}", err=True)
         sys.exit(EXIT_FAILURE)
     cat = Rulebook.load(path).catalog
-    click.echo(f"{path}: valid. {cat.name} {cat.version}, {len(cat.indicators)} indicators, "
-               f"sha256 {cat.content_hash}")
+    click.echo(_("%(path)s: valid. %(name)s %(version)s, %(n)s indicators, sha256 %(hash)s")
+               % {"path": path, "name": cat.name, "version": cat.version, "n": len(cat.indicators),
+                  "hash": cat.content_hash})
 
 
 # Command groups that live in their own modules (each imports only cli_common).

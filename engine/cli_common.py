@@ -12,7 +12,7 @@ from classifications.bands import BandDefinitionError
 from classifications.views import load_audience_policy
 from risk_catalog import CatalogError
 
-from .messages import LANG_ENV, gettext_for, input_error_report, language_of
+from .messages import LANG_ENV, error_text, gettext_for, input_error_report, language_of
 from .pipeline import Rulebook
 from .reader import InputError
 from .rules_adapter import RulesEngineError
@@ -39,7 +39,7 @@ def handle_errors(func):
                                           language_of(ctx.params)), err=True)
             sys.exit(EXIT_INPUT)
         except (CatalogError, BandDefinitionError) as exc:
-            fail(str(exc))
+            fail(error_text(exc, language_of(ctx.params)))
         except RulesEngineError as exc:
             _ = gettext_for(language_of(ctx.params))
             fail(_("%(error)s. No results were written.") % {"error": exc})
@@ -73,7 +73,7 @@ def rulebook_options(func):
         try:
             rulebook = Rulebook.load(catalog_path, bands_path)
         except (CatalogError, BandDefinitionError) as exc:
-            fail(str(exc))
+            fail(error_text(exc, language_of(click.get_current_context().params)))
         return func(*args, rulebook=rulebook, **kwargs)
 
     return wrapper

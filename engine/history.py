@@ -11,15 +11,34 @@ from classifications import progression
 from classifications.history import (ImportResult, NotFoundError, Store, StoredAssessment, file_hash,
                                      site_view)
 
+from .messages import N_
 from .pipeline import Rulebook, iter_classifications
 from .reader import AssessmentReader, InputError, Problem
+
+# The history store's messages (classifications/history.py builds them in English; it may not
+# import engine): marked here so that they are extracted and translated, and matched back to
+# these templates when shown (engine.messages.translate_text).
+STORE_MESSAGES = (
+    N_("no history database at %(path)s: import assessments first with `craft history import INPUT` "
+       "(or name another with --db or CRAFT_DB)"),
+    N_("%(db)s is busy: another import is writing to it. Nothing was stored; try again when it has "
+       "finished (CRAFT_DB_TIMEOUT sets how many seconds to wait)."),
+    N_("%(db)s: another import stored the same assessment at the same time (%(error)s). Nothing was "
+       "stored; run the import again."),
+    N_("%(url)s is not a database URL; use sqlite:///FILE or postgresql+psycopg://USER@HOST/DB "
+       "(or a file path for SQLite)"),
+    N_("the PostgreSQL driver is not installed (%(module)s): pip install 'craft-mes[postgres]'"),
+    N_("%(driver)s: unsupported driver; use postgresql+psycopg://"),
+    N_("%(driver)s: craft stores history in SQLite (sqlite:///FILE) or PostgreSQL "
+       "(postgresql+psycopg://...)"),
+)
 
 
 def check_input(path: str | Path) -> Path:
     """Fail before any database is created or locked when the input does not exist."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(str(path), [Problem(None, None, None, None, "no such file")])
+        raise InputError(str(path), [Problem(None, None, None, None, N_("no such file"))])
     return path
 
 
@@ -59,6 +78,27 @@ def import_file(store: Store, path: str | Path, rulebook: Rulebook, *, sheet: st
         # InputError at the end if any cell was bad, and the transaction rolls back
         importer.add_all(iter_classifications(_Selected(reader, importer), rulebook, jobs))
     return importer.result
+
+
+def import_summary(result: ImportResult, _=str) -> str:
+    """'8 new, 0 already stored[, 1 replaced]' in the language of `_` (a gettext)."""
+    text = _("%(added)s new, %(unchanged)s already stored") % {"added": result.added,
+                                                               "unchanged": result.unchanged}
+    if result.replaced:
+        text += ", " + _("%(n)s replaced") % {"n": result.replaced}
+    return text
+
+
+def conflict_report(error, _=str) -> str:
+    """classifications.history.ConflictError.report() in the language of `_` (a gettext)."""
+    lines = [_("%(source)s: %(n)s assessment(s) are already stored with different content; "
+               "nothing was stored.") % {"source": error.source, "n": len(error.conflicts)}]
+    for c in error.conflicts:
+        where = [_("row %(row)s") % {"row": c.row}] if c.row is not None else []
+        where.append(_("site %(site)s") % {"site": c.site_id})
+        lines.append("  " + ", ".join([*where, c.assessment_date.isoformat()]))
+    lines.append(_("Re-run with --replace to replace the stored assessments with these."))
+    return "\n".join(lines)
 
 
 # --- what `history show`, `history due` and `progress` present ---------------------------
@@ -115,7 +155,8 @@ def _item_dict(item: progression.MitigationItem, catalog) -> dict:
 
 
 def due_report(store: Store, rulebook: Rulebook, as_of: date, statuses: tuple[str, ...] = ()) -> dict:
-    """Every site's mitigation items by status, with the Annex II recommendation for overdue."""
+    """Every site's mitigation items by status, with the Annex II recommendation for overdue
+    (in English: the JSON and CSV are the same in every language)."""
     items, names = [], {}
     for site_id, history in progression.by_site(store.iter_assessments(as_of=as_of, mitigation_only=True)):
         site_items = progression.site_items(history, as_of)
@@ -141,17 +182,19 @@ def due_report(store: Store, rulebook: Rulebook, as_of: date, statuses: tuple[st
     }
 
 
-def progress_data(store: Store, rulebook: Rulebook, as_of: date,
-                  only_sites: tuple[str, ...] = ()) -> tuple[dict, Iterator[dict]]:
-    """The portfolio page's data, and one dict per site page (a generator)."""
+def progress_data(store: Store, rulebook: Rulebook, as_of: date, only_sites: tuple[str, ...] = (),
+                  lang: str = "en") -> tuple[dict, Iterator[dict]]:
+    """The portfolio page's data, and one dict per site page (a generator); the overdue
+    recommendation in `lang` (the report's language)."""
     catalog, bands = rulebook.catalog, rulebook.bands
     histories = [h for _, h in progression.by_site(store.iter_assessments(as_of=as_of))]
     if not histories:
-        raise NotFoundError(f"{store.display_url} holds no assessments dated on or before {as_of}")
+        raise NotFoundError(N_("%(db)s holds no assessments dated on or before %(day)s")
+                            % {"db": store.display_url, "day": as_of})
     known = {h[0].site_id for h in histories}
     missing = [s for s in only_sites if s not in known]
     if missing:
-        raise NotFoundError(f"no assessments stored for site(s) {', '.join(missing)}")
+        raise NotFoundError(N_("no assessments stored for site(s) %(sites)s") % {"sites": ", ".join(missing)})
     first = min(h[0].assessment_date for h in histories)
     last = max(h[-1].assessment_date for h in histories)
     ends = progression.period_ends(first, last)
@@ -206,7 +249,7 @@ def progress_data(store: Store, rulebook: Rulebook, as_of: date,
         "item_counts": {s: sum(1 for i in flat if i.status == s) for s in progression.ITEM_STATUSES},
         "overdue": overdue,
         "sites_to_suspend": progression.sites_to_suspend(flat),
-        "overdue_policy": progression.overdue_policy(),
+        "overdue_policy": progression.overdue_policy(lang),
     }
 
     def site_pages() -> Iterator[dict]:

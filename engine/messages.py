@@ -5,7 +5,8 @@ Messages are written in English in the code and marked: `_()` where the language
 `N_()` for text built before it is (the reader's "what is allowed" texts); such text is
 translated when it is shown. A message with a list built from data is marked with %(name)s
 placeholders (`N_("one of %(values)s") % {...}`), and matched back to its template here; a
-placeholder named `allowed` holds a nested message, translated in turn.
+placeholder named `allowed` holds a nested message, translated in turn. The catalog's problems
+(risk_catalog.loader.Problem) carry their template and values, so no matching is needed.
 """
 from __future__ import annotations
 
@@ -72,6 +73,10 @@ def translate_text(text: str, lang: str | None) -> str:
     """A message built in English (from a marked text or template) in `lang`."""
     if not text or lang in (None, DEFAULT_LANGUAGE):
         return text
+    template = getattr(text, "template", None)
+    if template is not None:  # a message that kept its template and values (risk_catalog.loader.Problem)
+        values = {k: translate_text(v, lang) if hasattr(v, "template") else v for k, v in text.values.items()}
+        return translations(lang).gettext(template) % values
     translated = translations(lang).gettext(text)
     if translated != text:
         return translated
@@ -114,4 +119,18 @@ def input_error_report(error, limit: int | None, lang: str | None) -> str:
     if len(shown) < len(error.problems):
         lines.append("  " + _("... and %(n)s more (use --all-errors to see them)")
                      % {"n": len(error.problems) - len(shown)})
+    return "\n".join(lines)
+
+
+def error_text(error, lang: str | None) -> str:
+    """A library error for the user in `lang`: a risk_catalog.CatalogError with each of its
+    problems translated; any other error's message as translate_text finds it."""
+    from risk_catalog import CatalogError
+
+    if lang in (None, DEFAULT_LANGUAGE) or not isinstance(error, CatalogError):
+        return translate_text(str(error), lang)
+    _ = gettext_for(lang)
+    lines = [_("invalid catalog %(source)s: %(n)s problem(s)") % {"source": error.source,
+                                                                  "n": len(error.problems)}]
+    lines += [f"  - {translate_text(p, lang)}" for p in error.problems]
     return "\n".join(lines)

@@ -86,19 +86,21 @@ def test_status_labels_are_distinct_across_languages():
     assert len(labels) == len(set(labels)), "a status label shared by two languages could map two ways"
 
 
-def _extracted() -> dict[str, str]:
-    """msgid -> where, for every marked string in reports/ templates and code and in engine/."""
+def _extracted() -> dict[tuple[str | None, str], str]:
+    """(msgctxt, msgid) -> where, for every marked string in reports/ templates and code, in
+    engine/, classifications/ and risk_catalog/ (whose problems the CLI translates)."""
     # patterns are relative to the folder searched (reports/ or engine/)
     method_map = [("templates/**", "jinja2"), ("**.py", "python")]
     options = {"templates/**": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true",
                                         "lstrip_blocks": "true"}}
     found = {}
-    for folder in ("reports", "engine", "classifications"):
-        for filename, _lineno, message, _comments, _context in extract_from_dir(
+    for folder in ("reports", "engine", "classifications", "risk_catalog"):
+        for filename, _lineno, message, _comments, context in extract_from_dir(
                 ROOT / folder, method_map, options_map=options,
-                keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}):
+                keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None,
+                          "pgettext": ((1, "c"), 2)}):
             msgid = message[0] if isinstance(message, tuple) else message
-            found.setdefault(msgid, f"{folder}/{filename}")
+            found.setdefault((context, msgid), f"{folder}/{filename}")
     return found
 
 
@@ -106,12 +108,12 @@ def _extracted() -> dict[str, str]:
 def test_every_marked_string_has_a_translation(lang):
     with open(po_path(lang), "rb") as fh:
         catalog = read_po(fh, locale=lang)
-    translated = {m.id if isinstance(m.id, str) else m.id[0]: m for m in catalog if m.id}
+    translated = {(m.context, m.id if isinstance(m.id, str) else m.id[0]): m for m in catalog if m.id}
     missing = []
-    for msgid, where in sorted(_extracted().items(), key=lambda kv: kv[1]):
-        m = translated.get(msgid)
+    for (context, msgid), where in sorted(_extracted().items(), key=lambda kv: kv[1]):
+        m = translated.get((context, msgid))
         if m is None or not m.string or (isinstance(m.string, tuple) and not all(m.string)) or m.fuzzy:
-            missing.append(f"{where}: {msgid!r}")
+            missing.append(f"{where}: {msgid!r}" + (f" (context {context!r})" if context else ""))
     assert not missing, f"{len(missing)} string(s) without a {lang} translation:\n" + "\n".join(missing)
 
 
