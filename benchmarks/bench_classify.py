@@ -56,12 +56,12 @@ def _tree_rss_kib(pid: int) -> int:
     return total
 
 
-def run(input_path: Path, output: Path, jobs: int) -> tuple[float, int, int]:
+def run(input_path: Path, output: Path, jobs: int, engine: str = "rules") -> tuple[float, int, int]:
     """Seconds, peak RSS of the largest process, and peak RSS summed over the process tree."""
     craft = Path(sys.executable).parent / "craft"
     started = time.perf_counter()
     proc = subprocess.Popen([str(craft), "classify", str(input_path), "--format", "csv",
-                             "--output", str(output), "--jobs", str(jobs)])
+                             "--output", str(output), "--jobs", str(jobs), "--engine", engine])
     tree_peak = 0
     while proc.poll() is None:
         tree_peak = max(tree_peak, _tree_rss_kib(proc.pid))
@@ -78,9 +78,11 @@ def main() -> None:
     parser.add_argument("--sites", type=int, nargs="+", default=[100_000])
     parser.add_argument("--jobs", type=int, default=0, help="0: craft's default")
     parser.add_argument("--workdir", type=Path, default=HERE / "data")
+    parser.add_argument("--engine", choices=["rules", "vector", "auto"], default="rules",
+                        help="rules (default): the durable-rules engine of record; see bench_vector.py for scale")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    print(f"catalog: {len(load_catalog().ids)} indicators; cores: {os.cpu_count()}")
+    print(f"catalog: {len(load_catalog().ids)} indicators; cores: {os.cpu_count()}; engine: {args.engine}")
     print(f"{'sites':>9} {'jobs':>4} {'seconds':>8} {'sites/s':>9} {'max RSS MiB':>12} {'tree RSS MiB':>13}")
     for n in args.sites:
         src = args.workdir / f"synthetic_{n}.csv"
@@ -90,8 +92,9 @@ def main() -> None:
         out = subprocess.run(
             [sys.executable, "-c",
              "import sys; sys.path.insert(0, %r); import bench_classify as b; from pathlib import Path;"
-             "print(*b.run(Path(%r), Path(%r), %d))" % (str(HERE), str(src),
-                                                                   str(args.workdir / f"out_{n}.csv"), args.jobs)],
+             "print(*b.run(Path(%r), Path(%r), %d, %r))" % (str(HERE), str(src),
+                                                               str(args.workdir / f"out_{n}.csv"), args.jobs,
+                                                               args.engine)],
             check=True, capture_output=True, text=True,
         ).stdout.split()
         elapsed, largest, tree = float(out[0]), int(out[1]), int(out[2])

@@ -15,23 +15,6 @@ from .messages import N_
 from .pipeline import Rulebook, iter_classifications
 from .reader import AssessmentReader, InputError, Problem
 
-# The history store's messages (classifications/history.py builds them in English; it may not
-# import engine): marked here so that they are extracted and translated, and matched back to
-# these templates when shown (engine.messages.translate_text).
-STORE_MESSAGES = (
-    N_("no history database at %(path)s: import assessments first with `craft history import INPUT` "
-       "(or name another with --db or CRAFT_DB)"),
-    N_("%(db)s is busy: another import is writing to it. Nothing was stored; try again when it has "
-       "finished (CRAFT_DB_TIMEOUT sets how many seconds to wait)."),
-    N_("%(db)s: another import stored the same assessment at the same time (%(error)s). Nothing was "
-       "stored; run the import again."),
-    N_("%(url)s is not a database URL; use sqlite:///FILE or postgresql+psycopg://USER@HOST/DB "
-       "(or a file path for SQLite)"),
-    N_("the PostgreSQL driver is not installed (%(module)s): pip install 'craft-mes[postgres]'"),
-    N_("%(driver)s: unsupported driver; use postgresql+psycopg://"),
-    N_("%(driver)s: craft stores history in SQLite (sqlite:///FILE) or PostgreSQL "
-       "(postgresql+psycopg://...)"),
-)
 
 
 def check_input(path: str | Path) -> Path:

@@ -17,6 +17,16 @@ from .rules_adapter import get_host
 
 # Below this many rows a process pool costs more than it saves.
 PARALLEL_MIN_ROWS = 20000
+# Workers start from a clean single-threaded server, not by forking this process: the reader's
+# pyarrow threads are running here, and fork() with threads alive can deadlock the child.
+POOL_START_METHOD = "forkserver"
+
+
+def pool_context():
+    context = multiprocessing.get_context(POOL_START_METHOD)
+    # the server imports the engine once, so each worker starts in milliseconds
+    context.set_forkserver_preload(["engine.pipeline", "engine.vector_run"])
+    return context
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,7 @@ def iter_classifications(reader: AssessmentReader, rulebook: Rulebook, jobs: int
         for chunk in chunks:
             yield from classify_assessments(chunk, rulebook)
     else:
-        context = multiprocessing.get_context("fork")
+        context = pool_context()
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                                  initargs=(rulebook,)) as pool:
             pending = []

@@ -7,7 +7,6 @@ anywhere in the input stops all output: every problem is collected and InputErro
 """
 from __future__ import annotations
 
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from classifications.results import Classification
 from classifications.views import audience_view, load_audience_policy, redact_frame
 
 from .frame_writers import (ParquetSink, atomic_path, csv_header, encode_csv_rows, write_text)
-from .pipeline import Rulebook
+from .pipeline import Rulebook, pool_context
 from .reader import (_DUPLICATE_ORDER, PARQUET_SUFFIXES, AssessmentReader, CheckedFrame, DuplicateIndex, InputError, Problem,
                      check_frame, duplicate_problem, ordered_problems)
 from .vector import CompiledRulebook, compile_rulebook
@@ -127,7 +126,7 @@ def iter_result_tables(reader: AssessmentReader, compiled: CompiledRulebook, aud
             if table is not None:
                 yield table
     else:
-        context = multiprocessing.get_context("fork")
+        context = pool_context()
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                                  initargs=(compiled, audience, typed)) as pool:
             pending = []
