@@ -80,3 +80,18 @@ def count(url: str, table: str = "assessments") -> int:
             return conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
     finally:
         engine.dispose()
+
+
+ROUND1 = EXAMPLES / "pilot_sites.csv"
+ROUND2 = EXAMPLES / "pilot_sites_round2.csv"
+
+
+def import_two_rounds(runner, folder: Path) -> str:
+    """A SQLite history holding both example rounds; its URL."""
+    from engine.cli import cli
+
+    db = f"sqlite:///{folder / 'craft.db'}"
+    for path in (ROUND1, ROUND2):
+        result = runner.invoke(cli, ["history", "import", str(path), "--db", db])
+        assert result.exit_code == 0, result.output
+    return db

@@ -7,14 +7,12 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from history_support import EXAMPLES
+from history_support import ROUND1, ROUND2, import_two_rounds
 
 from engine.cli import cli
 from risk_catalog import load_catalog
 
 CATALOG = load_catalog()
-ROUND1 = EXAMPLES / "pilot_sites.csv"
-ROUND2 = EXAMPLES / "pilot_sites_round2.csv"
 PRESENT = ("confirmed", "suspected")
 
 
@@ -28,11 +26,7 @@ def _status(row, iid):
 
 @pytest.fixture
 def two_rounds(craft_runner, tmp_path):
-    db = f"sqlite:///{tmp_path / 'craft.db'}"
-    for path in (ROUND1, ROUND2):
-        result = craft_runner.invoke(cli, ["history", "import", str(path), "--db", db])
-        assert result.exit_code == 0, result.output
-    return db
+    return import_two_rounds(craft_runner, tmp_path)
 
 
 def test_show_json_follows_each_site_across_the_rounds(craft_runner, two_rounds):

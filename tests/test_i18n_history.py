@@ -9,7 +9,7 @@ import json
 import re
 
 import pytest
-from history_support import EXAMPLES
+from history_support import ROUND1, import_two_rounds
 
 from classifications.progression import overdue_policy, policy_languages
 from engine.cli import cli
@@ -18,19 +18,13 @@ from risk_catalog import TIERS, load_catalog
 from risk_catalog.translations import localize_catalog
 
 LANGS = ("es", "fr")
-ROUND1 = EXAMPLES / "pilot_sites.csv"
-ROUND2 = EXAMPLES / "pilot_sites_round2.csv"
 AS_OF = "2025-06-30"  # the examples leave one item overdue, one open and some closed then
 CATALOG = load_catalog()
 
 
 @pytest.fixture
 def two_rounds(craft_runner, tmp_path):
-    db = f"sqlite:///{tmp_path / 'craft.db'}"
-    for path in (ROUND1, ROUND2):
-        result = craft_runner.invoke(cli, ["history", "import", str(path), "--db", db])
-        assert result.exit_code == 0, result.output
-    return db
+    return import_two_rounds(craft_runner, tmp_path)
 
 
 def _table_rows(text: str, header: str) -> tuple[list[str], list[list[str]]]:
