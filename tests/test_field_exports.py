@@ -5,7 +5,6 @@ import csv
 import json
 
 import openpyxl
-import pytest
 
 from engine.cli import cli
 from engine.field_exports import KOBO, ODK, PLAIN, csv_separator, map_header
