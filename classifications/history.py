@@ -77,13 +77,6 @@ class ConflictError(HistoryError):
         self.conflicts = conflicts
         super().__init__(f"{source}: {len(conflicts)} assessment(s) already stored with different content")
 
-    def report(self) -> str:
-        lines = [f"{self.source}: {len(self.conflicts)} assessment(s) are already stored with different "
-                 "content; nothing was stored."]
-        lines += [f"  {c}" for c in self.conflicts]
-        lines.append("Re-run with --replace to replace the stored assessments with these.")
-        return "\n".join(lines)
-
 
 # --- schema (Core); Alembic's 0001 migration creates exactly this ------------------------
 
@@ -490,12 +483,6 @@ class ImportResult:
     @property
     def total(self) -> int:
         return self.added + self.unchanged + self.replaced
-
-    def summary(self) -> str:
-        text = f"{self.added} new, {self.unchanged} already stored"
-        if self.replaced:
-            text += f", {self.replaced} replaced"
-        return text
 
 
 class Importer:

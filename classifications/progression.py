@@ -22,7 +22,6 @@ import yaml
 
 from .history import StoredAssessment
 
-PRESENT_STATUSES = frozenset({"confirmed", "suspected"})
 ABSENT = "absent"
 ITEM_STATUSES = ("overdue", "open", "closed")  # the order reports list them in
 PROGRESSION_DATA = Path(__file__).parent / "data" / "progression.yaml"

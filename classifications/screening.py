@@ -153,6 +153,7 @@ def screen(buyer_views: Iterable[dict], catalog: Catalog, bands: BandDefinitions
         catalogs[(view.get("catalog_version"), view.get("catalog_hash"))] = \
             catalogs.get((view.get("catalog_version"), view.get("catalog_hash")), 0) + 1
         # the band's own reasons: present risks of a tier, or unassessed indicators of a tier
+        requested: set[str] = set()  # an id the current catalog lacks is requested once
         for tier, outcome in reasons.get(view["band"], []):
             if outcome == "present":
                 for f in (f for f in findings if f["tier"] == tier):
@@ -168,7 +169,8 @@ def screen(buyer_views: Iterable[dict], catalog: Catalog, bands: BandDefinitions
             else:
                 for iid in view["missing"]:
                     title, ind_tier = _title(catalog, iid)
-                    if ind_tier in ("", tier):
+                    if ind_tier == tier or (not ind_tier and iid not in requested):
+                        requested.add(iid)
                         tables["incomplete"].append({**head, **site, "indicator": iid, "title": title,
                                                      "tier": ind_tier or tier, "request": _(RECOMMEND_REQUEST)})
         by_id = {f["indicator"]: f for f in findings}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from risk_catalog import BUNDLED_CATALOG
+from risk_catalog import BUNDLED_CATALOG, NOTE_SUFFIX
 
 from .bands import BandDefinitions
 from .results import Classification
@@ -19,7 +19,6 @@ from .results import Classification
 BUNDLED_AUDIENCES = BUNDLED_CATALOG / "audiences.yaml"
 
 
-NOTE_SUFFIX = "__note"
 PRIVATE_FIELDS = "private_fields"
 
 # What a view may carry. Anything else (say, a key hand-added to a JSON file) is dropped.
@@ -62,13 +61,14 @@ def load_audience_policy(path: Path = BUNDLED_AUDIENCES) -> AudiencePolicy:
     )
 
 
-def _marked_private(value: str) -> set[str]:
-    return {f.strip() for f in re.split(r"[;,]", value or "") if f.strip()}
+def split_field_list(value: str) -> list[str]:
+    """The field names of a `private_fields` cell: separated by ';' (or ','), spaces ignored."""
+    return [f.strip() for f in re.split(r"[;,]", value or "") if f.strip()]
 
 
 def visible_site(site: dict, audience: str, policy: AudiencePolicy) -> dict:
     """The site metadata an audience may see, the producer's private marks applied."""
-    hidden = _marked_private(site.get(PRIVATE_FIELDS, "")) if audience in policy.private_hidden_from else set()
+    hidden = set(split_field_list(site.get(PRIVATE_FIELDS, ""))) if audience in policy.private_hidden_from else set()
     return {k: v for k, v in site.items() if policy.may_see(audience, k) and k not in hidden}
 
 
@@ -119,7 +119,7 @@ def redact_frame(frame, audience: str, policy: AudiencePolicy | None = None):
         marks = out[PRIVATE_FIELDS].fillna("").astype(str)
         if (marks.str.strip() == "").all():
             marks = None
-        else:  # ";a;b;" so a literal search (fast, vectorised) finds whole names only
+        else:  # split_field_list as ";a;b;", so a literal search (vectorised) finds whole names
             marks = ";" + marks.str.replace(r"\s*[;,]\s*", ";", regex=True).str.strip() + ";"
     for column in list(out.columns):
         if column.endswith(NOTE_SUFFIX):

@@ -14,9 +14,12 @@ from pathlib import Path
 
 import click
 
+from reports.screening import spreadsheet_text
+
 from .cli_common import EXIT_INPUT, fail, handle_errors, input_options, lang_option, rulebook_options
 from .messages import N_, gettext_for, language_of, translate_text, translations
 from .pipeline import PARALLEL_MIN_ROWS, default_jobs
+from .vector_run import estimated_rows
 from .writers import atomic_directory, atomic_output, format_table
 
 EXIT_INTERRUPTED = 130
@@ -111,8 +114,7 @@ def history_import(input_path, sheet, all_errors, rulebook, db_url, replace, job
 
     check_input(input_path)
     if jobs == 0:
-        large = input_path.suffix.lower() == ".csv" and input_path.stat().st_size > PARALLEL_MIN_ROWS * 150
-        jobs = default_jobs() if large else 1
+        jobs = default_jobs() if estimated_rows(input_path) > PARALLEL_MIN_ROWS else 1
     with _open(db_url, create=True) as store:
         result = import_file(store, input_path, rulebook, sheet=sheet, replace=replace, jobs=jobs)
         click.echo(_("%(file)s: %(summary)s in %(db)s (schema %(version)s)")
@@ -254,7 +256,8 @@ def history_due(db_url, as_of, statuses, fmt, output, lang):
                                     extrasaction="ignore")
             writer.writeheader()
             for row in report["items"]:
-                writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in DUE_CSV_COLUMNS})
+                writer.writerow({k: spreadsheet_text("" if row.get(k) is None else row.get(k))
+                                 for k in DUE_CSV_COLUMNS})
         else:
             out.write(_due_table(report, lang[0]))
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .frame_writers import atomic_path
+from .writers import atomic_path
 from .pipeline import Rulebook, default_jobs
 from .reader import PARQUET_SUFFIXES, AssessmentReader, InputError, Problem, duplicate_problem
 from .vector import compile_rulebook

@@ -61,10 +61,6 @@ class ExportMapping:
     def changes_anything(self) -> bool:
         return bool(self.provenance or any(k != v for k, v in self.renames.items()))
 
-    def describe(self) -> str:
-        kind = f"{self.source} export" + (" with label headers" if self.labels else "")
-        return f"{kind}: {len(self.renames)} column(s) read, {len(self.provenance)} export column(s) set aside"
-
 
 def _norm(text: str) -> str:
     return " ".join(str(text).split()).casefold()

@@ -6,14 +6,11 @@ both stay in step), '\\n' line ends. It is encoded with pyarrow kernels: no Pyth
 """
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import os
 import re
-import tempfile
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 import numpy as np
 import pyarrow as pa
@@ -97,22 +94,6 @@ def write_text(out: IO[str], data: memoryview) -> None:
 
 def parquet_schema(columns=CSV_COLUMNS) -> pa.Schema:
     return pa.schema([(c, PARQUET_TYPES.get(c, pa.string())) for c in columns])
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """A temporary path beside `path`, renamed to it only if the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 class ParquetSink:

@@ -73,7 +73,7 @@ def import_summary(result: ImportResult, _=str) -> str:
 
 
 def conflict_report(error, _=str) -> str:
-    """classifications.history.ConflictError.report() in the language of `_` (a gettext)."""
+    """The refusal of an import whose assessments conflict with stored ones, in the language of `_`."""
     lines = [_("%(source)s: %(n)s assessment(s) are already stored with different content; "
                "nothing was stored.") % {"source": error.source, "n": len(error.conflicts)}]
     for c in error.conflicts:

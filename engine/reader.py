@@ -22,7 +22,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from classifications.results import Assessment
-from risk_catalog import STATUSES, Catalog
+from classifications.views import split_field_list
+from risk_catalog import NOTE_SUFFIX, STATUSES, Catalog
 from risk_catalog.mechanisms import find_mechanism, known_mechanism_names
 
 from .field_exports import FieldExportAdapter, csv_separator
@@ -36,7 +37,6 @@ METADATA_COLUMNS = (
 )
 # Fields a producer may mark private (in `private_fields`), hiding them from the programme too.
 PRIVATE_MARKABLE = tuple(c for c in METADATA_COLUMNS if c != "private_fields")
-NOTE_SUFFIX = "__note"
 STATUS_ALLOWED = N_("%(statuses)s (any case), or blank for not_assessed") % {"statuses": ", ".join(STATUSES)}
 CHUNK_ROWS = 5000
 
@@ -89,7 +89,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ALPHA2 = re.compile(r"^[A-Za-z]{2}$")
 
 
-def _parse_date(text: str) -> date | None:
+def parse_date(text: str) -> date | None:
     if not _DATE.match(text):
         return None
     try:
@@ -116,7 +116,7 @@ class ColumnCheck:
 
 COLUMN_CHECKS = (
     ColumnCheck("site_id", lambda v: bool(v), N_("a site identifier is required"), required=True),
-    ColumnCheck("assessment_date", lambda v: _parse_date(v) is not None,
+    ColumnCheck("assessment_date", lambda v: parse_date(v) is not None,
                 N_("a real date written YYYY-MM-DD, e.g. 2024-03-15"), required=True),
     ColumnCheck("country", lambda v: not v or bool(_ALPHA2.match(v)),
                 N_("a two-letter ISO 3166 alpha-2 country code, e.g. CO, or blank")),
@@ -133,8 +133,6 @@ COLUMN_CHECKS = (
 )
 
 
-def split_field_list(value: str) -> list[str]:
-    return [f.strip() for f in re.split(r"[;,]", value) if f.strip()]
 
 
 # How a valid, non-blank metadata cell is written to every output (both engines use these).

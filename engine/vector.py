@@ -165,12 +165,14 @@ def _lookup(texts: list[str], index: np.ndarray) -> pa.Array:
     return pa.array(texts, type=pa.string()).take(pa.array(np.where(index < 0, index + len(texts), index)))
 
 
-_compiled: dict[tuple[str, str], CompiledRulebook] = {}
+_compiled: dict[tuple, CompiledRulebook] = {}
 
 
 def compile_rulebook(rulebook: Rulebook) -> CompiledRulebook:
     """The compiled form of a rulebook, once per catalog and band definitions."""
-    key = (rulebook.catalog.content_hash, rulebook.bands.content_hash)
+    # the hashes leave out translations, and compiled results carry titles: key on those too
+    key = (rulebook.catalog.content_hash, rulebook.bands.content_hash,
+           tuple(i.title for i in rulebook.catalog.indicators), tuple(lv.title for lv in rulebook.bands.levels))
     if key not in _compiled:
         _compiled[key] = CompiledRulebook(rulebook)
     return _compiled[key]

@@ -21,15 +21,14 @@ import pyarrow.parquet as pq
 from classifications.results import Classification
 from classifications.views import audience_view, load_audience_policy, redact_frame
 
-from .frame_writers import (ParquetSink, atomic_path, csv_header, encode_csv_rows, write_text)
+from .frame_writers import ParquetSink, csv_header, encode_csv_rows, write_text
 from .pipeline import Rulebook, pool_context
 from .reader import (_DUPLICATE_ORDER, PARQUET_SUFFIXES, AssessmentReader, CheckedFrame, DuplicateIndex, InputError, Problem,
                      check_frame, duplicate_problem, ordered_problems)
 from .vector import CompiledRulebook, compile_rulebook
-from .writers import CSV_COLUMNS, WRITERS, atomic_output, flat_record
+from .writers import CSV_COLUMNS, WRITERS, atomic_output, atomic_path, flat_record
 
 VECTOR_CHUNK_ROWS = 100_000
-TABLE_FORMATS = ("csv", "parquet")  # written from result tables, no object per row
 
 
 def result_table(compiled: CompiledRulebook, checked: CheckedFrame, audience: str,

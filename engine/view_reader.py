@@ -4,7 +4,6 @@ written for, the records are redacted for the buyer on the way in."""
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 from classifications.bands import BandDefinitions
@@ -12,7 +11,7 @@ from classifications.views import redact_record
 from risk_catalog.mechanisms import find_mechanism, known_mechanism_names
 
 from .messages import N_
-from .reader import InputError, Problem
+from .reader import InputError, Problem, parse_date
 
 
 def is_results_file(path: str | Path) -> bool:
@@ -29,11 +28,7 @@ def is_results_file(path: str | Path) -> bool:
 
 
 def _is_date(value) -> bool:
-    try:
-        date.fromisoformat(value)
-    except (TypeError, ValueError):
-        return False
-    return isinstance(value, str) and len(value) == 10
+    return isinstance(value, str) and parse_date(value) is not None
 
 
 def _list_of_str(value) -> bool:

@@ -20,7 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from risk_catalog import STATUSES, Catalog
+from risk_catalog import NOTE_SUFFIX, STATUSES, Catalog
 from risk_catalog.mechanisms import load_mechanisms
 from risk_catalog.translations import status_labels
 
@@ -31,7 +31,6 @@ def N_(text: str) -> str:  # marks a message for extraction; translated where it
     return text
 
 
-NOTE_SUFFIX = "__note"
 SITE_GROUP = "site"
 STATUS_LIST = "status"
 MECHANISM_LIST = "upstream_mechanism"
@@ -66,7 +65,7 @@ SITE_FIELDS = {
     "mineral": SiteField("text", N_("Mineral")),
     "organisation_type": SiteField("text", N_("Type of organisation"),
                                    N_("Cooperative, association, company, individual miners, ore selectors...")),
-    "assessor": SiteField("text", N_("Assessor"), N_("Confidential: shown to the producer only.")),
+    "assessor": SiteField("text", N_("Assessor"), N_("Confidential: never shown to buyers.")),
     "upstream_mechanism": SiteField(f"select_one {MECHANISM_LIST}", N_("Upstream mechanism")),
     # Two decimal questions rather than a geopoint, so the export's columns are the reader's.
     "latitude": SiteField("decimal", N_("Latitude (decimal degrees, WGS84)"), N_("e.g. 2.4448"),

@@ -23,7 +23,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
-def _cell(value):
+def spreadsheet_text(value):
+    """A cell value that a spreadsheet will not run as a formula."""
     if isinstance(value, str) and value.startswith(_FORMULA_START) and not _is_number(value):
         return "'" + value
     return value
@@ -45,7 +46,7 @@ def write_screening_csv(tables: dict, sheets: Iterable[tuple], folder: Path) -> 
             writer = csv.DictWriter(fh, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
             writer.writeheader()
             for row in tables[key]:
-                writer.writerow({c: _cell(row.get(c, "")) for c in columns})
+                writer.writerow({c: spreadsheet_text(row.get(c, "")) for c in columns})
         written.append(target)
     return written
 
@@ -74,7 +75,7 @@ def write_screening_xlsx(tables: dict, sheets: Iterable[tuple], target: Path) ->
         for cell in sheet[1]:
             cell.font, cell.fill = bold, fill
         for row in tables[key]:
-            sheet.append([_cell(row.get(c, "")) for c in columns])
+            sheet.append([spreadsheet_text(row.get(c, "")) for c in columns])
         sheet.freeze_panes = "A2"
         last = get_column_letter(len(columns))
         sheet.auto_filter.ref = f"A1:{last}{max(sheet.max_row, 1)}"

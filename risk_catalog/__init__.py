@@ -8,9 +8,9 @@ from .loader import (
     Indicator,
     load_catalog,
 )
-from .statuses import NOT_ASSESSED, PRESENT, STATUSES, TIERS, normalise_status
+from .statuses import NOT_ASSESSED, NOTE_SUFFIX, PRESENT, STATUSES, TIERS, normalise_status
 
 __all__ = [
     "BUNDLED_CATALOG", "Action", "Catalog", "CatalogError", "CoreSubject", "Indicator",
-    "load_catalog", "NOT_ASSESSED", "PRESENT", "STATUSES", "TIERS", "normalise_status",
+    "load_catalog", "NOT_ASSESSED", "NOTE_SUFFIX", "PRESENT", "STATUSES", "TIERS", "normalise_status",
 ]

@@ -28,3 +28,6 @@ def normalise_status(value) -> str | None:
     if text == "":
         return NOT_ASSESSED
     return text if text in STATUSES else None
+
+# An indicator's evidence note is the column `<indicator id>__note` (confidential to the producer).
+NOTE_SUFFIX = "__note"

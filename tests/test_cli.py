@@ -557,3 +557,19 @@ def test_programme_thresholds_from_a_bands_file_change_the_level(craft_runner, t
     strict.write_text(yaml.safe_dump(data), encoding="utf-8")
     result = craft_runner.invoke(cli, ["classify", str(path), "--bands", str(strict)])
     assert result.exit_code == 1 and "must rise" in result.stderr and "Traceback" not in result.output
+
+
+def test_output_files_get_the_usual_permissions_not_owner_only(craft_runner, write_assessments, tmp_path):
+    import os
+    import stat
+
+    source = write_assessments([{"site_id": "P1"}])
+    old = os.umask(0o022)
+    try:
+        for fmt in ("csv", "parquet"):
+            target = tmp_path / f"out.{fmt}"
+            result = craft_runner.invoke(cli, ["classify", str(source), "--format", fmt, "--output", str(target)])
+            assert result.exit_code == 0, result.output
+            assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    finally:
+        os.umask(old)

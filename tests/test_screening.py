@@ -220,3 +220,24 @@ def test_unknown_screen_format_is_refused(craft_runner, tmp_path):
     result = craft_runner.invoke(cli, ["screen", str(EXAMPLES), "--out", str(tmp_path / "s"), "--format", "pdf"])
     assert result.exit_code == 2
     assert "choose from html, csv, xlsx" in result.output
+
+
+def test_an_indicator_the_catalog_no_longer_has_is_requested_once(craft_runner, tmp_path):
+    record = {"site_id": "OLD", "assessment_date": "2024-01-01", "band": "incomplete", "level": None,
+              "findings": [], "edd": [], "missing": ["t1_retired_indicator"], "site": {}}
+    source = tmp_path / "results.json"
+    source.write_text(json.dumps([record]), encoding="utf-8")
+    out = tmp_path / "s"
+    assert craft_runner.invoke(cli, ["screen", str(source), "--out", str(out), "--format", "csv"]).exit_code == 0
+    rows = read_csv(out / "screening_incomplete.csv")
+    assert [r["indicator"] for r in rows] == ["t1_retired_indicator"]
+
+
+def test_a_results_date_must_be_written_yyyy_mm_dd(craft_runner, tmp_path):
+    record = {"site_id": "W", "assessment_date": "2024-W10-1", "band": "progression", "level": 1,
+              "findings": [], "edd": [], "missing": [], "site": {}}
+    source = tmp_path / "results.json"
+    source.write_text(json.dumps([record]), encoding="utf-8")
+    result = craft_runner.invoke(cli, ["screen", str(source)])
+    assert result.exit_code == 2
+    assert "row 1, site W, column assessment_date: value '\"2024-W10-1\"'" in result.output
