@@ -56,19 +56,25 @@ def _tree_rss_kib(pid: int) -> int:
     return total
 
 
+def measure(command: list[str]) -> tuple[float, int]:
+    """Seconds and peak RSS (KiB) summed over the process tree."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss_kib(proc.pid))
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    if proc.returncode:
+        raise SystemExit(f"{command[:3]} failed ({proc.returncode}): {proc.stderr.read().decode()[-2000:]}")
+    return elapsed, peak
+
+
 def run(input_path: Path, output: Path, jobs: int, engine: str = "rules") -> tuple[float, int, int]:
     """Seconds, peak RSS of the largest process, and peak RSS summed over the process tree."""
     craft = Path(sys.executable).parent / "craft"
-    started = time.perf_counter()
-    proc = subprocess.Popen([str(craft), "classify", str(input_path), "--format", "csv",
-                             "--output", str(output), "--jobs", str(jobs), "--engine", engine])
-    tree_peak = 0
-    while proc.poll() is None:
-        tree_peak = max(tree_peak, _tree_rss_kib(proc.pid))
-        time.sleep(0.2)
-    elapsed = time.perf_counter() - started
-    if proc.returncode:
-        raise SystemExit(f"craft classify failed with status {proc.returncode}")
+    elapsed, tree_peak = measure([str(craft), "classify", str(input_path), "--format", "csv",
+                                  "--output", str(output), "--jobs", str(jobs), "--engine", engine])
     largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
     return elapsed, largest, tree_peak
 

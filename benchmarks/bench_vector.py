@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from bench_classify import WEIGHTS, _tree_rss_kib, generate  # noqa: E402
+from bench_classify import WEIGHTS, generate, measure  # noqa: E402
 from risk_catalog import load_catalog  # noqa: E402
 
 FLOOR = """
@@ -35,20 +33,6 @@ frame = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)
 frame[["site_id"]].to_csv(sys.argv[2], index=False)
 """
 PART_ROWS = 1_000_000
-
-
-def measure(command: list[str]) -> tuple[float, int]:
-    """Seconds and peak RSS (KiB) summed over the process tree."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
-    while proc.poll() is None:
-        peak = max(peak, _tree_rss_kib(proc.pid))
-        time.sleep(0.05)
-    elapsed = time.perf_counter() - started
-    if proc.returncode:
-        raise SystemExit(f"{command[:3]} failed ({proc.returncode}): {proc.stderr.read().decode()[-2000:]}")
-    return elapsed, peak
 
 
 def generate_parquet_parts(folder: Path, n: int, seed: int = 1) -> None:

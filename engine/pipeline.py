@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,27 +67,35 @@ def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+def ordered_map(func, arg_tuples: Iterable[tuple], jobs: int, initializer, initargs: tuple,
+                ahead: int) -> Iterator[tuple[tuple, object]]:
+    """(args, func(*args)) for each tuple, in input order, over `jobs` worker processes (one:
+    here, no pool), with at most `ahead` calls in flight so memory stays flat whatever the input."""
+    if jobs <= 1:
+        initializer(*initargs)
+        for args in arg_tuples:
+            yield args, func(*args)
+        return
+    with ProcessPoolExecutor(jobs, mp_context=pool_context(), initializer=initializer,
+                             initargs=initargs) as pool:
+        pending: deque = deque()
+        for args in arg_tuples:
+            pending.append((args, pool.submit(func, *args)))
+            while len(pending) > ahead:
+                done, future = pending.popleft()
+                yield done, future.result()
+        for done, future in pending:
+            yield done, future.result()
+
+
 def iter_classifications(reader: AssessmentReader, rulebook: Rulebook, jobs: int = 1) -> Iterator[Classification]:
     """Classify a reader's chunks as they come, over `jobs` processes (one rules host each).
 
     Raises InputError, after reading the whole input, when any cell is bad.
     """
-    chunks = reader.chunks()
-    if jobs <= 1:
-        for chunk in chunks:
-            yield from classify_assessments(chunk, rulebook)
-    else:
-        context = pool_context()
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
-                                 initargs=(rulebook,)) as pool:
-            pending = []
-            for chunk in chunks:
-                pending.append(pool.submit(_classify_in_worker, chunk))
-                # bounded read-ahead keeps memory flat whatever the input size
-                while len(pending) > 2 * jobs:
-                    yield from pending.pop(0).result()
-            for future in pending:
-                yield from future.result()
+    for _chunk, classified in ordered_map(_classify_in_worker, ((c,) for c in reader.chunks()), jobs,
+                                          _init_worker, (rulebook,), ahead=2 * jobs):
+        yield from classified
     if reader.problems:
         raise InputError(str(reader.path), reader.problems)
 

@@ -7,7 +7,6 @@ anywhere in the input stops all output: every problem is collected and InputErro
 """
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Iterable, Iterator
@@ -22,7 +21,7 @@ from classifications.results import Classification
 from classifications.views import audience_view, load_audience_policy, redact_frame
 
 from .frame_writers import ParquetSink, csv_header, encode_csv_rows, write_text
-from .pipeline import Rulebook, pool_context
+from .pipeline import Rulebook, ordered_map
 from .reader import (_DUPLICATE_ORDER, PARQUET_SUFFIXES, AssessmentReader, CheckedFrame, DuplicateIndex, InputError, Problem,
                      check_frame, duplicate_problem, ordered_problems)
 from .vector import CompiledRulebook, compile_rulebook
@@ -93,9 +92,8 @@ def _init_worker(compiled: CompiledRulebook, audience: str, typed: bool) -> None
     _worker = (compiled, audience, typed)
 
 
-def _process(frame: pd.DataFrame, first_row: int, compiled=None, audience=None, typed=False) -> _Done:
-    if compiled is None:
-        compiled, audience, typed = _worker
+def _process(frame: pd.DataFrame, first_row: int) -> _Done:
+    compiled, audience, typed = _worker
     checked = check_frame(frame, first_row, compiled.rulebook.catalog)
     at, h1, h2 = DuplicateIndex.pairs(checked)
     table = None if checked.problems else result_table(compiled, checked, audience, typed)
@@ -119,28 +117,11 @@ def iter_result_tables(reader: AssessmentReader, compiled: CompiledRulebook, aud
         reader.problems += ordered_problems(done.problems + dups)
         return None if reader.problems else done.table
 
-    if jobs <= 1:
-        for frame, first_row in reader.frames():
-            table = settle(frame, _process(frame, first_row, compiled, audience, typed))
-            if table is not None:
-                yield table
-    else:
-        context = pool_context()
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
-                                 initargs=(compiled, audience, typed)) as pool:
-            pending = []
-            for frame, first_row in reader.frames():
-                pending.append((frame, pool.submit(_process, frame, first_row)))
-                # bounded read-ahead keeps memory flat whatever the input size
-                while len(pending) > jobs:
-                    frame_done, future = pending.pop(0)
-                    table = settle(frame_done, future.result())
-                    if table is not None:
-                        yield table
-            for frame_done, future in pending:
-                table = settle(frame_done, future.result())
-                if table is not None:
-                    yield table
+    for (frame, _first_row), done in ordered_map(_process, reader.frames(), jobs, _init_worker,
+                                                 (compiled, audience, typed), ahead=jobs):
+        table = settle(frame, done)
+        if table is not None:
+            yield table
     if reader.problems:
         raise InputError(str(reader.path), reader.problems)
 
