@@ -25,11 +25,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
+from risk_catalog.messages import N_, Message
 from .results import Assessment, Classification
 
 
-def N_(text: str) -> str:  # marks a message for extraction; the CLI translates it when shown
-    return text
 
 
 DRIVER_MISSING = N_("the PostgreSQL driver is not installed (%(module)s): pip install 'craft-mes[postgres]'")
@@ -229,9 +228,9 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except sa.exc.ArgumentError:
-        raise StoreError(N_("%(url)s is not a database URL; use sqlite:///FILE or "
-                            "postgresql+psycopg://USER@HOST/DB (or a file path for SQLite)")
-                         % {"url": repr(url)}) from None
+        raise StoreError(Message(N_("%(url)s is not a database URL; use sqlite:///FILE or "
+                            "postgresql+psycopg://USER@HOST/DB (or a file path for SQLite)"),
+                         **{"url": repr(url)})) from None
     backend = parsed.get_backend_name()
     timeout = _timeout()
     if backend == "sqlite":
@@ -244,14 +243,14 @@ def make_engine(url: str) -> Engine:
         try:
             engine = sa.create_engine(parsed, pool_pre_ping=True)
         except ModuleNotFoundError as exc:
-            raise StoreError(N_(DRIVER_MISSING) % {"module": exc.name}) from None
+            raise StoreError(Message(DRIVER_MISSING, **{"module": exc.name})) from None
         except sa.exc.NoSuchModuleError:
-            raise StoreError(N_("%(driver)s: unsupported driver; use postgresql+psycopg://")
-                             % {"driver": parsed.drivername}) from None
+            raise StoreError(Message(N_("%(driver)s: unsupported driver; use postgresql+psycopg://"),
+                             **{"driver": parsed.drivername})) from None
         engine._craft_lock_timeout = timeout  # read by _lock_for_import
         return engine
-    raise StoreError(N_("%(driver)s: craft stores history in SQLite (sqlite:///FILE) or "
-                        "PostgreSQL (postgresql+psycopg://...)") % {"driver": parsed.drivername})
+    raise StoreError(Message(N_("%(driver)s: craft stores history in SQLite (sqlite:///FILE) or "
+                        "PostgreSQL (postgresql+psycopg://...)"), **{"driver": parsed.drivername}))
 
 
 def _compact_json(value) -> str:
@@ -286,21 +285,21 @@ def _db_errors(url: str) -> Iterator[None]:
         text = str(exc.orig or exc).strip().splitlines()[0]
         low = text.lower()
         if "locked" in low or "busy" in low or "lock timeout" in low:
-            raise StoreError(N_("%(db)s is busy: another import is writing to it. Nothing was stored; "
+            raise StoreError(Message(N_("%(db)s is busy: another import is writing to it. Nothing was stored; "
                                 "try again when it has finished (CRAFT_DB_TIMEOUT sets how many "
-                                "seconds to wait).") % {"db": display_url(url)}) from None
+                                "seconds to wait)."), **{"db": display_url(url)})) from None
         raise StoreError(f"{display_url(url)}: {text}") from None
     except sa.exc.IntegrityError as exc:
         text = str(exc.orig or exc).strip().splitlines()[0]
-        raise StoreError(N_("%(db)s: another import stored the same assessment at the same time "
-                            "(%(error)s). Nothing was stored; run the import again.")
-                         % {"db": display_url(url), "error": text}) from None
+        raise StoreError(Message(N_("%(db)s: another import stored the same assessment at the same time "
+                            "(%(error)s). Nothing was stored; run the import again."),
+                         **{"db": display_url(url), "error": text})) from None
     except sa.exc.DatabaseError as exc:
         text = str(exc.orig or exc).strip().splitlines()[0]
         raise StoreError(f"{display_url(url)}: {text}") from None
     except ModuleNotFoundError as exc:
         if exc.name and "psycopg" in exc.name:
-            raise StoreError(N_(DRIVER_MISSING) % {"module": exc.name}) from None
+            raise StoreError(Message(DRIVER_MISSING, **{"module": exc.name})) from None
         raise
 
 
@@ -614,9 +613,9 @@ def open_store(url: str | None = None, create: bool = True) -> Store:
         if not path.exists():
             if not create:
                 engine.dispose()
-                raise NotFoundError(N_("no history database at %(path)s: import assessments first with "
+                raise NotFoundError(Message(N_("no history database at %(path)s: import assessments first with "
                                        "`craft history import INPUT` (or name another with --db or "
-                                       "CRAFT_DB)") % {"path": path})
+                                       "CRAFT_DB)"), **{"path": path}))
             path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with _db_errors(url):

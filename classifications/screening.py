@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable
 
+from risk_catalog.messages import N_
 from risk_catalog import Catalog
 from risk_catalog.mechanisms import UpstreamMechanism, find_mechanism, load_mechanisms
 
@@ -18,8 +19,6 @@ from .bands import BandDefinitions
 from .translations import localize_view
 
 
-def N_(text: str) -> str:  # marks a message for extraction; translated where it is shown
-    return text
 
 
 def _identity(text: str) -> str:

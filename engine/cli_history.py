@@ -15,9 +15,10 @@ from pathlib import Path
 import click
 
 from reports.screening import spreadsheet_text
+from risk_catalog.messages import N_
 
 from .cli_common import EXIT_INPUT, fail, handle_errors, input_options, lang_option, rulebook_options
-from .messages import N_, gettext_for, language_of, translate_text, translations
+from .messages import gettext_for, language_of, message_of, translate_text, translations
 from .pipeline import PARALLEL_MIN_ROWS, default_jobs
 from .vector_run import estimated_rows
 from .writers import atomic_directory, atomic_output, format_table
@@ -65,9 +66,9 @@ def history_errors(func):
             click.echo(conflict_report(exc, gettext_for(lang)), err=True)
             sys.exit(EXIT_INPUT)
         except NotFoundError as exc:
-            fail(translate_text(str(exc), lang), EXIT_INPUT)
+            fail(translate_text(message_of(exc), lang), EXIT_INPUT)
         except StoreError as exc:
-            fail(translate_text(str(exc), lang))
+            fail(translate_text(message_of(exc), lang))
         except KeyboardInterrupt:
             _ = gettext_for(lang)
             fail(_("interrupted. The database is as it was: an import stores all of a file or nothing."),

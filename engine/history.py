@@ -10,11 +10,10 @@ from typing import Iterator
 from classifications import progression
 from classifications.history import (ImportResult, NotFoundError, Store, StoredAssessment, file_hash,
                                      site_view)
+from risk_catalog.messages import N_, Message
 
-from .messages import N_
 from .pipeline import Rulebook, iter_classifications
 from .reader import AssessmentReader, InputError, Problem
-
 
 
 def check_input(path: str | Path) -> Path:
@@ -172,12 +171,12 @@ def progress_data(store: Store, rulebook: Rulebook, as_of: date, only_sites: tup
     catalog, bands = rulebook.catalog, rulebook.bands
     histories = [h for _, h in progression.by_site(store.iter_assessments(as_of=as_of))]
     if not histories:
-        raise NotFoundError(N_("%(db)s holds no assessments dated on or before %(day)s")
-                            % {"db": store.display_url, "day": as_of})
+        raise NotFoundError(Message(N_("%(db)s holds no assessments dated on or before %(day)s"),
+                            **{"db": store.display_url, "day": as_of}))
     known = {h[0].site_id for h in histories}
     missing = [s for s in only_sites if s not in known]
     if missing:
-        raise NotFoundError(N_("no assessments stored for site(s) %(sites)s") % {"sites": ", ".join(missing)})
+        raise NotFoundError(Message(N_("no assessments stored for site(s) %(sites)s"), **{"sites": ", ".join(missing)}))
     first = min(h[0].assessment_date for h in histories)
     last = max(h[-1].assessment_date for h in histories)
     ends = progression.period_ends(first, last)

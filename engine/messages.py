@@ -2,17 +2,14 @@
 variable, else English.
 
 Messages are written in English in the code and marked: `_()` where the language is known,
-`N_()` for text built before it is (the reader's "what is allowed" texts); such text is
-translated when it is shown. A message with a list built from data is marked with %(name)s
-placeholders (`N_("one of %(values)s") % {...}`), and matched back to its template here; a
-placeholder named `allowed` holds a nested message, translated in turn. The catalog's problems
-(risk_catalog.loader.Problem) carry their template and values, so no matching is needed.
+`N_()` for text built before it is (the reader's "what is allowed" texts, the store's errors);
+such text is translated when it is shown. A message with values built from data is a
+`risk_catalog.messages.Message(N_("one of %(values)s"), values=...)`: it keeps its template and
+values, so it is translated by its template, and a value that is itself a Message in turn.
 """
 from __future__ import annotations
 
 import os
-import re
-from functools import lru_cache
 
 LANG_ENV = "CRAFT_LANG"
 DEFAULT_LANGUAGE = "en"
@@ -25,8 +22,6 @@ def translations(lang: str | None):
     return load(lang)
 
 
-def N_(text: str) -> str:  # marks a message for extraction; translated where it is shown
-    return text
 
 
 def default_language() -> str:
@@ -53,41 +48,15 @@ def gettext_for(lang: str | None):
     return translations(lang).gettext
 
 
-@lru_cache(maxsize=8)
-def _templates(lang: str) -> tuple[tuple[re.Pattern, str], ...]:
-    """(regex of an English template with %(name)s placeholders, its translation)."""
-    catalog = getattr(translations(lang), "_catalog", {}) or {}
-    found = []
-    for msgid, msgstr in catalog.items():
-        if not isinstance(msgid, str) or "%(" not in msgid or not msgstr:
-            continue
-        parts = re.split(r"%\((\w+)\)s", msgid.replace("%%", "%"))
-        pattern = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
-        found.append((len("".join(parts[::2])), re.compile(f"^{pattern}$", re.S), msgstr))
-    # the template with the most fixed text first: "a known upstream mechanism (%(names)s)..."
-    # before anything shorter that might also match
-    return tuple((pattern, msgstr) for _n, pattern, msgstr in sorted(found, key=lambda f: -f[0]))
-
-
 def translate_text(text: str, lang: str | None) -> str:
-    """A message built in English (from a marked text or template) in `lang`."""
+    """A marked message (a plain marked text, or a Message) in `lang`."""
     if not text or lang in (None, DEFAULT_LANGUAGE):
         return text
     template = getattr(text, "template", None)
-    if template is not None:  # a message that kept its template and values (risk_catalog.loader.Problem)
+    if template is not None:  # a Message: its template, then its values
         values = {k: translate_text(v, lang) if hasattr(v, "template") else v for k, v in text.values.items()}
         return translations(lang).gettext(template) % values
-    translated = translations(lang).gettext(text)
-    if translated != text:
-        return translated
-    for pattern, msgstr in _templates(lang):
-        match = pattern.match(text)
-        if match:
-            values = match.groupdict()
-            if "allowed" in values:  # by convention the one placeholder that holds a message
-                values["allowed"] = translate_text(values["allowed"], lang)
-            return msgstr % values
-    return text
+    return translations(lang).gettext(text)
 
 
 def problem_text(problem, lang: str | None) -> str:
@@ -122,13 +91,20 @@ def input_error_report(error, limit: int | None, lang: str | None) -> str:
     return "\n".join(lines)
 
 
+def message_of(error: BaseException) -> str:
+    """An exception's message, still a Message if it was raised with one (str() would drop it)."""
+    if len(error.args) == 1 and isinstance(error.args[0], str):
+        return error.args[0]
+    return str(error)
+
+
 def error_text(error, lang: str | None) -> str:
     """A library error for the user in `lang`: a risk_catalog.CatalogError with each of its
-    problems translated; any other error's message as translate_text finds it."""
+    problems translated; any other error's message by its template."""
     from risk_catalog import CatalogError
 
     if lang in (None, DEFAULT_LANGUAGE) or not isinstance(error, CatalogError):
-        return translate_text(str(error), lang)
+        return translate_text(message_of(error), lang)
     _ = gettext_for(lang)
     lines = [_("invalid catalog %(source)s: %(n)s problem(s)") % {"source": error.source,
                                                                   "n": len(error.problems)}]

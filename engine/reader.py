@@ -25,9 +25,9 @@ from classifications.results import Assessment
 from classifications.views import split_field_list
 from risk_catalog import NOTE_SUFFIX, STATUSES, Catalog
 from risk_catalog.mechanisms import find_mechanism, known_mechanism_names
+from risk_catalog.messages import N_, Message
 
 from .field_exports import FieldExportAdapter, csv_separator
-from .messages import N_  # "what is allowed" texts, translated when shown (engine/messages.py)
 
 REQUIRED_COLUMNS = ("site_id", "assessment_date")
 METADATA_COLUMNS = (
@@ -37,7 +37,7 @@ METADATA_COLUMNS = (
 )
 # Fields a producer may mark private (in `private_fields`), hiding them from the programme too.
 PRIVATE_MARKABLE = tuple(c for c in METADATA_COLUMNS if c != "private_fields")
-STATUS_ALLOWED = N_("%(statuses)s (any case), or blank for not_assessed") % {"statuses": ", ".join(STATUSES)}
+STATUS_ALLOWED = Message(N_("%(statuses)s (any case), or blank for not_assessed"), **{"statuses": ", ".join(STATUSES)})
 CHUNK_ROWS = 5000
 
 
@@ -121,18 +121,16 @@ COLUMN_CHECKS = (
     ColumnCheck("country", lambda v: not v or bool(_ALPHA2.match(v)),
                 N_("a two-letter ISO 3166 alpha-2 country code, e.g. CO, or blank")),
     ColumnCheck("upstream_mechanism", lambda v: not v or find_mechanism(v) is not None,
-                N_("a known upstream mechanism (%(names)s) or blank")
-                % {"names": "; ".join(known_mechanism_names())}),
+                Message(N_("a known upstream mechanism (%(names)s) or blank"),
+                **{"names": "; ".join(known_mechanism_names())})),
     ColumnCheck("latitude", lambda v: not v or _in_range(v, -90, 90),
                 N_("decimal degrees between -90 and 90 (WGS84), e.g. 2.4448, or blank")),
     ColumnCheck("longitude", lambda v: not v or _in_range(v, -180, 180),
                 N_("decimal degrees between -180 and 180 (WGS84), e.g. -76.6147, or blank")),
     ColumnCheck("private_fields", lambda v: all(f in PRIVATE_MARKABLE for f in split_field_list(v)),
-                N_("field names the producer keeps private, separated by ';', from: %(fields)s; or blank")
-                % {"fields": ", ".join(PRIVATE_MARKABLE)}),
+                Message(N_("field names the producer keeps private, separated by ';', from: %(fields)s; or blank"),
+                **{"fields": ", ".join(PRIVATE_MARKABLE)})),
 )
-
-
 
 
 # How a valid, non-blank metadata cell is written to every output (both engines use these).
@@ -177,18 +175,18 @@ def check_header(columns: list[str], catalog: Catalog) -> list[Problem]:
         if col in known_set:
             continue
         hint = difflib.get_close_matches(col, known, n=1, cutoff=0.6)
-        allowed = (N_("A column must be site_id, assessment_date, a metadata column (%(columns)s), an "
-                      "indicator id from the catalog (see `craft catalog`) or <indicator id>%(suffix)s")
-                   % {"columns": ", ".join(METADATA_COLUMNS), "suffix": NOTE_SUFFIX})
+        allowed = (Message(N_("A column must be site_id, assessment_date, a metadata column (%(columns)s), an "
+                      "indicator id from the catalog (see `craft catalog`) or <indicator id>%(suffix)s"),
+                   **{"columns": ", ".join(METADATA_COLUMNS), "suffix": NOTE_SUFFIX}))
         problems.append(Problem(
             1, None, col, None,
-            (N_("unknown column: did you mean '%(hint)s'? %(allowed)s") % {"hint": hint[0], "allowed": allowed}
-             if hint else N_("unknown column: %(allowed)s") % {"allowed": allowed}),
+            (Message(N_("unknown column: did you mean '%(hint)s'? %(allowed)s"), **{"hint": hint[0], "allowed": allowed})
+             if hint else Message(N_("unknown column: %(allowed)s"), **{"allowed": allowed})),
         ))
     for col in REQUIRED_COLUMNS:
         if col not in seen:
             problems.append(Problem(None, None, col, None,
-                                    N_("the required column '%(column)s' is missing") % {"column": col}))
+                                    Message(N_("the required column '%(column)s' is missing"), **{"column": col})))
     return problems
 
 
@@ -340,7 +338,7 @@ class AssessmentReader:
                 raise InputError(str(self.path), [_NOT_UTF8]) from None
             raise InputError(str(self.path), [Problem(
                 None, None, None, None,
-                N_("the file cannot be read as a table: %(error)s") % {"error": exc})]) from None
+                Message(N_("the file cannot be read as a table: %(error)s"), **{"error": exc}))]) from None
         if not header_checked:
             self.problems.append(Problem(None, None, None, None, N_("the file has no header row")))
 
@@ -449,7 +447,7 @@ def check_frame(frame: pd.DataFrame, first_row: int, catalog: Catalog) -> Checke
         if iid not in text.columns:
             continue  # a missing column means not_assessed
         found = _positions_in(text[iid].str.lower(), _STATUS_CHOICES)
-        bad(found < 0, iid, N_("one of %(allowed)s") % {"allowed": STATUS_ALLOWED}, order)
+        bad(found < 0, iid, Message(N_("one of %(allowed)s"), **{"allowed": STATUS_ALLOWED}), order)
         codes[:, k] = np.where(found == len(STATUSES), NOT_ASSESSED_CODE, found)
     return CheckedFrame(raw, text, rows, blank, codes, problems)
 
@@ -539,8 +537,8 @@ class DuplicateIndex:
 
 def duplicate_problem(row: int, site_id: str, assessment_date: str, first_row: int | str) -> Problem:
     return Problem(row, site_id, "assessment_date", assessment_date,
-                   N_("a second assessment of this site on this date (first at row %(row)s); "
-                      "each (site_id, assessment_date) must appear once") % {"row": first_row})
+                   Message(N_("a second assessment of this site on this date (first at row %(row)s); "
+                      "each (site_id, assessment_date) must appear once"), **{"row": first_row}))
 
 
 def read_assessments(path: str | Path, catalog: Catalog, sheet: str | None = None) -> list[Assessment]:

@@ -9,8 +9,8 @@ from pathlib import Path
 from classifications.bands import BandDefinitions
 from classifications.views import redact_record
 from risk_catalog.mechanisms import find_mechanism, known_mechanism_names
+from risk_catalog.messages import N_, Message
 
-from .messages import N_
 from .reader import InputError, Problem, parse_date
 
 
@@ -51,7 +51,7 @@ def read_result_views(path: str | Path, bands: BandDefinitions, audience: str = 
     checks = (  # field, is it valid, what is allowed
         ("site_id", lambda v: isinstance(v, str) and bool(v.strip()), N_("a site identifier")),
         ("assessment_date", _is_date, N_("a date written YYYY-MM-DD")),
-        ("band", lambda v: v in band_ids, N_("one of %(allowed)s") % {"allowed": ", ".join(band_ids)}),
+        ("band", lambda v: v in band_ids, Message(N_("one of %(allowed)s"), **{"allowed": ", ".join(band_ids)})),
         ("level", lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)), N_("a whole number or null")),
         ("findings", _findings_ok, N_("a list of findings, each with indicator, title and tier")),
         ("edd", _list_of_str, N_("a list of indicator ids")),
@@ -70,19 +70,19 @@ def read_result_views(path: str | Path, bands: BandDefinitions, audience: str = 
             if not ok(value):
                 shown = None if value is None and name not in record else json.dumps(value, ensure_ascii=False)[:60]
                 problems.append(Problem(n, site_id, name, shown,
-                                        N_("%(allowed)s (as `craft classify --format json` writes it)")
-                                        % {"allowed": allowed}))
+                                        Message(N_("%(allowed)s (as `craft classify --format json` writes it)"),
+                                        **{"allowed": allowed})))
         site = record.get("site") if isinstance(record.get("site"), dict) else {}
         mechanism = site.get("upstream_mechanism")
         if mechanism and find_mechanism(str(mechanism)) is None:
             problems.append(Problem(n, site_id, "site.upstream_mechanism", str(mechanism),
-                                    N_("a known upstream mechanism (%(names)s) or blank")
-                                    % {"names": "; ".join(known_mechanism_names())}))
+                                    Message(N_("a known upstream mechanism (%(names)s) or blank"),
+                                    **{"names": "; ".join(known_mechanism_names())})))
         key = (site_id, record.get("assessment_date"))
         if site_id and key in seen:
             problems.append(Problem(n, site_id, "assessment_date", str(key[1]),
-                                    N_("a second result for this site on this date (first at record %(record)s)")
-                                    % {"record": seen[key]}))
+                                    Message(N_("a second result for this site on this date (first at record %(record)s)"),
+                                    **{"record": seen[key]})))
         seen.setdefault(key, n)
     if problems:
         raise InputError(str(path), problems)

@@ -20,6 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from risk_catalog.messages import N_
 from risk_catalog import NOTE_SUFFIX, STATUSES, Catalog
 from risk_catalog.mechanisms import load_mechanisms
 from risk_catalog.translations import status_labels
@@ -27,8 +28,6 @@ from risk_catalog.translations import status_labels
 from .i18n import gettext_for, xlsform_language
 
 
-def N_(text: str) -> str:  # marks a message for extraction; translated where it is shown
-    return text
 
 
 SITE_GROUP = "site"

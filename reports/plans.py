@@ -12,6 +12,7 @@ from typing import Iterable
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from risk_catalog.messages import N_
 from risk_catalog import Catalog
 
 from .i18n import DEFAULT_LANGUAGE, translations
@@ -19,8 +20,6 @@ from .i18n import DEFAULT_LANGUAGE, translations
 PLAN_FORMATS = ("html", "md")
 
 
-def N_(text: str) -> str:  # marks a message for extraction; translated where it is shown
-    return text
 
 
 # How a plan names each status and site field (ids stay in the data; people read these).

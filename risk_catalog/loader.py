@@ -15,36 +15,13 @@ from typing import Any
 
 import yaml
 
+from .messages import N_, Message
+
 from .statuses import TIERS, TIER_PREFIXES
 
 BUNDLED_CATALOG = Path(__file__).parent / "data"
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-def N_(text: str) -> str:
-    """Marks a message for extraction (pybabel); it is translated where it is shown (engine)."""
-    return text
-
-
-class Problem(str):
-    """A problem sentence in English that keeps its marked template and values, so the CLI can
-    show it in the user's language; a value may itself be a Problem (where it is)."""
-
-    template: str
-    values: dict
-
-    def __new__(cls, template: str, **values):
-        obj = super().__new__(cls, template % values)
-        obj.template, obj.values = template, values
-        return obj
-
-    def __reduce__(self):  # pickles (worker processes) as template and values
-        return (_problem, (self.template, self.values))
-
-
-def _problem(template: str, values: dict) -> Problem:
-    return Problem(template, **values)
 
 
 class CatalogError(Exception):
@@ -144,9 +121,9 @@ def _read_yaml(path: Path, problems: list[str]) -> Any:
         with open(path, encoding="utf-8") as fh:
             return yaml.safe_load(fh)
     except yaml.YAMLError as exc:
-        problems.append(Problem(N_("%(file)s: not valid YAML: %(error)s"), file=path.name, error=exc))
+        problems.append(Message(N_("%(file)s: not valid YAML: %(error)s"), file=path.name, error=exc))
     except OSError as exc:
-        problems.append(Problem(N_("%(path)s: cannot be read: %(error)s"), path=path, error=exc.strerror))
+        problems.append(Message(N_("%(path)s: cannot be read: %(error)s"), path=path, error=exc.strerror))
     return None
 
 
@@ -156,25 +133,25 @@ def read_catalog_data(path: Path) -> tuple[dict, list[str]]:
     if path.is_dir():
         data = _read_yaml(path / "catalog.yaml", problems) or {}
         if not isinstance(data, dict):
-            return {}, [Problem(N_("%(path)s: expected a mapping at the top level"), path=path / "catalog.yaml")]
+            return {}, [Message(N_("%(path)s: expected a mapping at the top level"), path=path / "catalog.yaml")]
         indicators: list = list(data.get("indicators") or [])
         for part in sorted((path / "indicators").glob("*.yaml")):
             items = _read_yaml(part, problems)
             if items is None:
                 continue
             if not isinstance(items, list):
-                problems.append(Problem(N_("%(file)s: expected a list of indicators"), file=part.name))
+                problems.append(Message(N_("%(file)s: expected a list of indicators"), file=part.name))
                 continue
             indicators.extend(items)
         data["indicators"] = indicators
         return data, problems
     if not path.exists():
-        return {}, [Problem(N_("%(path)s: no such file or folder"), path=path)]
+        return {}, [Message(N_("%(path)s: no such file or folder"), path=path)]
     data = _read_yaml(path, problems)
     if data is None and not problems:
-        problems.append(Problem(N_("%(file)s: the file is empty"), file=path.name))
+        problems.append(Message(N_("%(file)s: the file is empty"), file=path.name))
     if data is not None and not isinstance(data, dict):
-        problems.append(Problem(N_("%(path)s: expected a mapping at the top level"), path=path.name))
+        problems.append(Message(N_("%(path)s: expected a mapping at the top level"), path=path.name))
         data = None
     return data or {}, problems
 
@@ -183,106 +160,106 @@ def _check_fields(where: str, item: dict, spec: dict, problems: list[str]) -> No
     for name, (types, required, _tiers) in spec.items():
         if name not in item or item[name] is None:
             if required:
-                problems.append(Problem(N_("%(where)s: missing field '%(field)s'"), where=where, field=name))
+                problems.append(Message(N_("%(where)s: missing field '%(field)s'"), where=where, field=name))
             continue
         value = item[name]
         # bool is an int in Python; do not accept true as a number of days
         if not isinstance(value, types) or (bool not in types and isinstance(value, bool)):
             want = " or ".join(t.__name__ for t in types)
-            problems.append(Problem(N_("%(where)s: field '%(field)s' must be a %(type)s, got %(value)s"),
+            problems.append(Message(N_("%(where)s: field '%(field)s' must be a %(type)s, got %(value)s"),
                                     where=where, field=name, type=want, value=repr(value)))
     for name in item:
         if name not in spec:
-            problems.append(Problem(N_("%(where)s: unknown field '%(field)s'"), where=where, field=name))
+            problems.append(Message(N_("%(where)s: unknown field '%(field)s'"), where=where, field=name))
 
 
 def validate_catalog_data(data: dict) -> list[str]:
-    """Every problem in the catalog mapping, as readable sentences (Problem: English text that
+    """Every problem in the catalog mapping, as readable sentences (Message: English text that
     the CLI can show translated)."""
     problems: list[str] = []
     for key in ("catalog_version", "name", "core_subjects", "indicators"):
         if key not in data or data[key] in (None, "", []):
-            problems.append(Problem(N_("missing top-level '%(key)s'"), key=key))
+            problems.append(Message(N_("missing top-level '%(key)s'"), key=key))
     if "catalog_version" in data and not isinstance(data["catalog_version"], str):
-        problems.append(Problem(N_("'catalog_version' must be a string (quote it), got %(value)s"),
+        problems.append(Message(N_("'catalog_version' must be a string (quote it), got %(value)s"),
                                 value=repr(data["catalog_version"])))
 
     subject_ids: list[str] = []
     for n, subject in enumerate(data.get("core_subjects") or [], start=1):
         if not isinstance(subject, dict):
-            problems.append(Problem(N_("core subject #%(n)s: expected a mapping"), n=n))
+            problems.append(Message(N_("core subject #%(n)s: expected a mapping"), n=n))
             continue
-        where = Problem(N_("core subject '%(id)s'"), id=subject.get("id", f"#{n}"))
+        where = Message(N_("core subject '%(id)s'"), id=subject.get("id", f"#{n}"))
         for name, required in _SUBJECT_FIELDS.items():
             if required and not subject.get(name):
-                problems.append(Problem(N_("%(where)s: missing field '%(field)s'"), where=where, field=name))
+                problems.append(Message(N_("%(where)s: missing field '%(field)s'"), where=where, field=name))
         for name in subject:
             if name not in _SUBJECT_FIELDS:
-                problems.append(Problem(N_("%(where)s: unknown field '%(field)s'"), where=where, field=name))
+                problems.append(Message(N_("%(where)s: unknown field '%(field)s'"), where=where, field=name))
         if "id" in subject:
             if subject["id"] in subject_ids:
-                problems.append(Problem(N_("duplicate core subject id '%(id)s'"), id=subject["id"]))
+                problems.append(Message(N_("duplicate core subject id '%(id)s'"), id=subject["id"]))
             subject_ids.append(subject["id"])
 
     seen: set[str] = set()
     for n, ind in enumerate(data.get("indicators") or [], start=1):
         if not isinstance(ind, dict):
-            problems.append(Problem(N_("indicator #%(n)s: expected a mapping"), n=n))
+            problems.append(Message(N_("indicator #%(n)s: expected a mapping"), n=n))
             continue
         iid = ind.get("id")
-        where = (Problem(N_("indicator '%(id)s'"), id=iid) if iid
-                 else Problem(N_("indicator #%(n)s"), n=n))
+        where = (Message(N_("indicator '%(id)s'"), id=iid) if iid
+                 else Message(N_("indicator #%(n)s"), n=n))
         _check_fields(where, ind, _INDICATOR_FIELDS, problems)
         if isinstance(iid, str):
             if iid in seen:
-                problems.append(Problem(N_("duplicate indicator id '%(id)s'"), id=iid))
+                problems.append(Message(N_("duplicate indicator id '%(id)s'"), id=iid))
             seen.add(iid)
             if not _ID.match(iid):
-                problems.append(Problem(N_("%(where)s: id must be lower-case letters, digits and underscores"),
+                problems.append(Message(N_("%(where)s: id must be lower-case letters, digits and underscores"),
                                         where=where))
             if "__" in iid:
-                problems.append(Problem(N_("%(where)s: id must not contain '__' (reserved for evidence columns)"),
+                problems.append(Message(N_("%(where)s: id must not contain '__' (reserved for evidence columns)"),
                                         where=where))
         tier = ind.get("tier")
         if tier is not None and tier not in TIERS:
-            problems.append(Problem(N_("%(where)s: unknown tier %(tier)s; allowed: %(tiers)s"),
+            problems.append(Message(N_("%(where)s: unknown tier %(tier)s; allowed: %(tiers)s"),
                                     where=where, tier=repr(tier), tiers=", ".join(TIERS)))
         elif tier in TIERS and isinstance(iid, str) and not iid.startswith(TIER_PREFIXES[tier]):
-            problems.append(Problem(N_("%(where)s: ids of tier '%(tier)s' start with '%(prefix)s'"),
+            problems.append(Message(N_("%(where)s: ids of tier '%(tier)s' start with '%(prefix)s'"),
                                     where=where, tier=tier, prefix=TIER_PREFIXES[tier]))
         subject = ind.get("subject")
         if subject is not None and subject not in subject_ids:
-            problems.append(Problem(N_("%(where)s: unknown subject %(subject)s; allowed: %(subjects)s"),
+            problems.append(Message(N_("%(where)s: unknown subject %(subject)s; allowed: %(subjects)s"),
                                     where=where, subject=repr(subject), subjects=", ".join(map(str, subject_ids))))
         for name, (_types, _req, tiers) in _INDICATOR_FIELDS.items():
             if tiers and name in ind and tier not in tiers:
-                problems.append(Problem(N_("%(where)s: field '%(field)s' is only for tier %(tiers)s"),
+                problems.append(Message(N_("%(where)s: field '%(field)s' is only for tier %(tiers)s"),
                                         where=where, field=name, tiers="/".join(tiers)))
         for name in _REQUIRED_FOR_TIER.get(tier, ()):
             if ind.get(name) is None:
-                problems.append(Problem(N_("%(where)s: missing field '%(field)s' (required for tier '%(tier)s')"),
+                problems.append(Message(N_("%(where)s: missing field '%(field)s' (required for tier '%(tier)s')"),
                                         where=where, field=name, tier=tier))
             elif isinstance(ind[name], int) and ind[name] <= 0:
-                problems.append(Problem(N_("%(where)s: '%(field)s' must be a positive number of days"),
+                problems.append(Message(N_("%(where)s: '%(field)s' must be a positive number of days"),
                                         where=where, field=name))
         if isinstance(ind.get("sources"), list):
             if not ind["sources"] or not all(isinstance(s, str) and s for s in ind["sources"]):
-                problems.append(Problem(N_("%(where)s: 'sources' must be a non-empty list of strings"), where=where))
+                problems.append(Message(N_("%(where)s: 'sources' must be a non-empty list of strings"), where=where))
         if isinstance(ind.get("actions"), list):
             if not ind["actions"]:
-                problems.append(Problem(N_("%(where)s: 'actions' must not be empty"), where=where))
+                problems.append(Message(N_("%(where)s: 'actions' must not be empty"), where=where))
             for k, action in enumerate(ind["actions"], start=1):
                 if not isinstance(action, dict) or not isinstance(action.get("text"), str):
-                    problems.append(Problem(N_("%(where)s: action #%(k)s needs a 'text'"), where=where, k=k))
+                    problems.append(Message(N_("%(where)s: action #%(k)s needs a 'text'"), where=where, k=k))
                 elif not isinstance(action.get("quick_win", False), bool):
-                    problems.append(Problem(N_("%(where)s: action #%(k)s: 'quick_win' must be true or false"),
+                    problems.append(Message(N_("%(where)s: action #%(k)s: 'quick_win' must be true or false"),
                                             where=where, k=k))
                 elif set(action) - {"text", "quick_win"}:
-                    problems.append(Problem(N_("%(where)s: action #%(k)s: unknown field(s) %(fields)s"), where=where,
+                    problems.append(Message(N_("%(where)s: action #%(k)s: unknown field(s) %(fields)s"), where=where,
                                             k=k, fields=sorted(set(action) - {"text", "quick_win"})))
         module = ind.get("craft_module")
         if isinstance(module, int) and not isinstance(module, bool) and not 1 <= module <= 5:
-            problems.append(Problem(N_("%(where)s: 'craft_module' must be 1 to 5"), where=where))
+            problems.append(Message(N_("%(where)s: 'craft_module' must be 1 to 5"), where=where))
     return problems
 
 
